@@ -1,0 +1,58 @@
+# Wijksignaal: everything a fresh machine with python3 and make needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CONFIG ?= config/example.toml
+DB     ?= data/wijksignaal.db
+
+.PHONY: all install catalogs locales lint test run check bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the committed .po files into .mo files (the bot refuses to start without them).
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --domain wijksignaal --directory locales --statistics
+
+# Extract every msgid from the code and the flow files, merge it into the catalogs, compile.
+locales: $(STAMP)
+	$(BIN)/pybabel extract --mapping babel.cfg --output-file locales/wijksignaal.pot \
+		--no-location --sort-output --project Wijksignaal --version 0.1 .
+	$(BIN)/pybabel update --domain wijksignaal --input-file locales/wijksignaal.pot \
+		--output-dir locales --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) catalogs
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: catalogs lint
+	$(BIN)/wijksignaal check --config $(CONFIG)
+	$(BIN)/python -m pytest -q
+
+run: catalogs
+	@mkdir -p data
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+		$(BIN)/wijksignaal run --config $(CONFIG) --db $(DB); \
+	else \
+		$(BIN)/wijksignaal console --config $(CONFIG) --db $(DB); \
+	fi
+
+check: catalogs
+	$(BIN)/wijksignaal check --config $(CONFIG)
+
+bench: catalogs
+	$(BIN)/python -m bench.bench
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
+	find locales -name '*.mo' -delete

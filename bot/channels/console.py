@@ -1,0 +1,74 @@
+"""The console chat: the same engine in a terminal, or fed by a pipe.
+
+Buttons are printed numbered; typing the number or the button's text presses it. Input ends at
+end of file, so a whole conversation can be scripted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.engine import Button, Engine, Event, EventKind, Reply
+from bot.i18n import N_, _
+
+
+def _match(buttons: tuple[Button, ...], line: str) -> Button | None:
+    text = line.strip()
+    if text.isdigit() and 1 <= int(text) <= len(buttons):
+        return buttons[int(text) - 1]
+    for button in buttons:
+        if button.label.casefold() == text.casefold():
+            return button
+    return None
+
+
+def render(reply: Reply) -> str:
+    """A reply as the console prints it."""
+    lines = [
+        f"bot> {line}" if i == 0 else (f"     {line}" if line else "")
+        for i, line in enumerate(reply.text.split("\n"))
+    ]
+    lines += [f"     [{i}] {b.label}" for i, b in enumerate(reply.buttons, start=1)]
+    return "\n".join(lines)
+
+
+def event_from_line(user_id: int, line: str, buttons: tuple[Button, ...]) -> Event:
+    """What a typed line means: a command, a button press, or text."""
+    text = line.rstrip("\r\n")
+    if text.startswith("/"):
+        return Event(user_id, user_id, EventKind.COMMAND, text)
+    pressed = _match(buttons, text)
+    if pressed is not None:
+        return Event(user_id, user_id, EventKind.BUTTON, pressed.data)
+    return Event(user_id, user_id, EventKind.TEXT, text)
+
+
+async def run_console(
+    engine: Engine, user_id: int, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> None:
+    """Chat until end of input."""
+    interactive = stdin.isatty()
+    print(_(N_("console.banner")), file=stdout, flush=True)
+    await engine.expire_stale()
+    buttons: tuple[Button, ...] = ()
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        if not line.strip():
+            continue
+        if not interactive:
+            print(f"> {line.rstrip()}", file=stdout)
+        replies = await engine.handle(event_from_line(user_id, line, buttons))
+        for reply in replies:
+            print(render(reply), file=stdout, flush=True)
+        shown = [r.buttons for r in replies if r.buttons]
+        if shown:
+            buttons = shown[-1]
+        elif replies:
+            buttons = ()

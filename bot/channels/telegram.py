@@ -1,0 +1,122 @@
+"""The Telegram adapter: python-telegram-bot updates in, engine replies out.
+
+This is the only module that imports ``telegram``. It turns each update into an engine
+:class:`~bot.engine.Event`, sends the replies with inline keyboards, and lets the JobQueue wake
+the engine up to wipe conversations that went silent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, MessageEntityType
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+    TypeHandler,
+)
+from telegram.request import BaseRequest
+
+from bot.engine import Engine, Event, EventKind, Reply
+from bot.i18n import N_, _
+
+log = logging.getLogger(__name__)
+ENGINE_KEY = "engine"
+EXPIRY_SWEEP = timedelta(minutes=10)
+
+AppType = Application[
+    ExtBot[None], CallbackContext[ExtBot[None], dict, dict, dict], dict, dict, dict, None  # type: ignore[type-arg]
+]
+
+
+def event_from_update(update: Update) -> Event | None:
+    """The engine event of an update, or ``None`` for updates the bot does not answer."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    user = update.effective_user
+    user_id = user.id if user else chat.id
+    if update.callback_query is not None:
+        return Event(
+            chat.id, user_id, EventKind.BUTTON, update.callback_query.data or "", update.update_id
+        )
+    if update.edited_message is not None:
+        return Event(chat.id, user_id, EventKind.EDITED, "", update.update_id)
+    message = update.message
+    if message is None:
+        return None
+    if message.text is None:
+        return Event(chat.id, user_id, EventKind.UNSUPPORTED, "", update.update_id)
+    entities = message.entities or ()
+    if any(e.type == MessageEntityType.BOT_COMMAND and e.offset == 0 for e in entities):
+        return Event(chat.id, user_id, EventKind.COMMAND, message.text, update.update_id)
+    return Event(chat.id, user_id, EventKind.TEXT, message.text, update.update_id)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in reply.buttons]
+    )
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    event = event_from_update(update)
+    if event is None:
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    engine: Engine = context.application.bot_data[ENGINE_KEY]
+    for reply in await engine.handle(event):
+        await context.bot.send_message(event.chat_id, reply.text, reply_markup=keyboard(reply))
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, _(N_("engine.error")))
+        except Exception:
+            log.exception("could not tell the chat about the error")
+
+
+async def _expire(context: ContextTypes.DEFAULT_TYPE) -> None:
+    engine: Engine = context.application.bot_data[ENGINE_KEY]
+    count = await engine.expire_stale()
+    if count:
+        log.info("wiped %d silent conversations", count)
+
+
+def build_application(
+    token: str,
+    *,
+    base_url: str | None = None,
+    request: BaseRequest | None = None,
+) -> AppType:
+    """A python-telegram-bot Application with Wijksignaal's handlers.
+
+    ``request`` replaces the HTTP layer (tests and the benchmark pass an offline one). Put the
+    engine in with :func:`attach_engine` before updates flow.
+    """
+    builder: ApplicationBuilder = ApplicationBuilder().token(token)  # type: ignore[type-arg]
+    if base_url:
+        builder = builder.base_url(base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app: AppType = builder.build()
+    app.add_handler(TypeHandler(Update, _on_update))
+    app.add_error_handler(_on_error)
+    return app
+
+
+def attach_engine(app: AppType, engine: Engine) -> None:
+    """Give the handlers their engine and schedule the sweep that wipes silent conversations."""
+    app.bot_data[ENGINE_KEY] = engine
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_expire, interval=EXPIRY_SWEEP, first=1, name="expire")

@@ -1,0 +1,170 @@
+"""The ``wijksignaal`` command: run, console, check, export.
+
+Every expected failure (bad config, unwritable database, missing token, uncompiled catalogs) ends
+in one clear line per problem on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import exporting
+from bot.channels.console import run_console
+from bot.checks import catalog_problems
+from bot.clock import SystemClock
+from bot.config import Config, load_config
+from bot.engine import Engine, Flow, load_flows
+from bot.errors import WijksignaalError
+from bot.i18n import LANGUAGES, N_, Catalogs, _, current_language, setup
+from bot.intake import ACTIONS
+from storage import Database
+
+EXIT_PROBLEM = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wijksignaal", description=_(N_("cli.description")))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help=_(N_("cli.run.help")))
+    run.add_argument("--config", required=True, type=Path)
+    run.add_argument("--db", required=True, type=Path)
+    run.add_argument("--api-base-url", default=os.environ.get("TELEGRAM_API_BASE_URL"))
+
+    console = commands.add_parser("console", help=_(N_("cli.console.help")))
+    console.add_argument("--config", required=True, type=Path)
+    console.add_argument("--db", required=True, type=Path)
+    console.add_argument("--user", type=int, default=1)
+
+    check = commands.add_parser("check", help=_(N_("cli.check.help")))
+    check.add_argument("--config", required=True, type=Path)
+
+    export = commands.add_parser("export", help=_(N_("cli.export.help")))
+    export.add_argument("--config", required=True, type=Path)
+    export.add_argument("--db", required=True, type=Path)
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--with-personal-data", action="store_true")
+    return parser
+
+
+def _load(config_path: Path) -> tuple[Config, dict[str, Flow]]:
+    config = load_config(config_path)
+    catalogs = Catalogs()
+    flows = load_flows(
+        actions=ACTIONS, has_msgid=lambda m: all(catalogs.has(m, lang) for lang in LANGUAGES)
+    )
+    return config, flows
+
+
+async def _open_engine(config_path: Path, db_path: Path) -> Engine:
+    config, flows = _load(config_path)
+    db = await Database.open(db_path)
+    return Engine(db, config, SystemClock(), flows, ACTIONS)
+
+
+async def _console(args: argparse.Namespace) -> int:
+    engine = await _open_engine(args.config, args.db)
+    try:
+        await run_console(engine, args.user)
+    finally:
+        await engine.db.close()
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise WijksignaalError(_(N_("cli.no_token")))
+    config, flows = _load(args.config)
+    from bot.channels.telegram import attach_engine, build_application
+
+    app = build_application(token, base_url=args.api_base_url)
+
+    async def open_db(application: object) -> None:
+        db = await Database.open(args.db)
+        attach_engine(app, Engine(db, config, SystemClock(), flows, ACTIONS))
+
+    async def close_db(application: object) -> None:
+        engine = app.bot_data.get("engine")
+        if engine is not None:
+            await engine.db.close()
+
+    app.post_init = open_db
+    app.post_shutdown = close_db
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    try:
+        load_config(args.config)
+    except WijksignaalError as exc:
+        problems.extend(exc.problems)
+    try:
+        catalogs = Catalogs()
+        problems.extend(catalog_problems(catalogs))
+        load_flows(
+            actions=ACTIONS, has_msgid=lambda m: all(catalogs.has(m, lang) for lang in LANGUAGES)
+        )
+    except WijksignaalError as exc:
+        problems.extend(exc.problems)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_PROBLEM
+    print(_(N_("cli.check.ok"), config=args.config))
+    return 0
+
+
+async def _export(args: argparse.Namespace) -> int:
+    load_config(args.config)
+    if not args.db.is_file():
+        raise WijksignaalError(_(N_("cli.no_database"), db=args.db))
+    db = await Database.open(args.db)
+    try:
+        text = await exporting.export(db, args.format, with_personal_data=args.with_personal_data)
+    finally:
+        await db.close()
+    sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``wijksignaal`` command; returns the exit status."""
+    current_language.set(os.environ.get("WIJKSIGNAAL_LANG", "nl"))
+    try:
+        setup(Catalogs())
+    except WijksignaalError as exc:
+        for problem in exc.problems:
+            print(f"wijksignaal: {problem}", file=sys.stderr)
+        return EXIT_PROBLEM
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "console":
+            return asyncio.run(_console(args))
+        return asyncio.run(_export(args))
+    except WijksignaalError as exc:
+        for problem in exc.problems:
+            print(f"wijksignaal: {problem}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

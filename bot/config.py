@@ -1,0 +1,228 @@
+"""The municipality's settings: a TOML file, validated once at start-up.
+
+Validation collects every problem before it raises, so ``wijksignaal check`` can list them all,
+one line each, naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain import CATEGORIES
+from bot.errors import ConfigError
+from bot.i18n import N_, _
+from bot.routing import Area, PostcodeRange, Router, parse_postcode_spec
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read a duration written like ``30s``, ``10m``, ``6h`` or ``14d``."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(text)
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    postcodes: tuple[PostcodeRange, ...] = ()
+
+
+@dataclass(frozen=True)
+class CategorySettings:
+    team: str | None
+    deadline_working_days: int
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration; build it with :func:`load_config`."""
+
+    path: Path
+    municipality: str
+    timezone: ZoneInfo
+    intake_team: str
+    teams: dict[str, Team]
+    categories: dict[str, CategorySettings]
+    conversation_expiry: timedelta = timedelta(hours=24)
+    reference_prefix: str = "WS"
+    router: Router = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        areas = [Area(t.id, t.name, t.postcodes) for t in self.teams.values() if t.postcodes]
+        overrides = {c: s.team for c, s in self.categories.items() if s.team}
+        object.__setattr__(self, "router", Router(areas, overrides, self.intake_team))
+
+    def team_name(self, team_id: str) -> str:
+        team = self.teams.get(team_id)
+        return team.name if team else team_id
+
+
+class _Problems:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: list[str] = []
+
+    def add(self, where: str, key: str, **params: Any) -> None:
+        self.lines.append(f"{self.path}: {where}: {_(key, **params)}")
+
+
+def _table(raw: dict[str, Any], key: str, problems: _Problems) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        problems.add(key, N_("config.error.not_a_table"))
+        return {}
+    return value
+
+
+def _positive_int(value: Any, where: str, problems: _Problems, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.add(where, N_("config.error.positive_number"), value=value)
+        return default
+    return value
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate the config at ``path``; a :class:`ConfigError` lists every problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: " + _(N_("config.error.missing"))) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: " + _(N_("config.error.unreadable"), error=exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: " + _(N_("config.error.toml"), error=exc)) from None
+
+    problems = _Problems(path)
+    municipality = _table(raw, "municipality", problems)
+    name = municipality.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.add("municipality.name", N_("config.error.required_text"))
+        name = ""
+    tz_name = municipality.get("timezone", "Europe/Amsterdam")
+    try:
+        timezone = ZoneInfo(str(tz_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add("municipality.timezone", N_("config.error.timezone"), value=tz_name)
+        timezone = ZoneInfo("Europe/Amsterdam")
+    default_deadline = _positive_int(
+        municipality.get("deadline_working_days"), "municipality.deadline_working_days", problems, 3
+    )
+    prefix = municipality.get("reference_prefix", "WS")
+    if not isinstance(prefix, str) or not re.fullmatch(r"[A-Z]{1,5}", prefix):
+        problems.add("municipality.reference_prefix", N_("config.error.prefix"), value=prefix)
+        prefix = "WS"
+
+    conversations = _table(raw, "conversations", problems)
+    expiry = timedelta(hours=24)
+    if "expire_after" in conversations:
+        try:
+            expiry = parse_duration(str(conversations["expire_after"]))
+        except ValueError:
+            problems.add(
+                "conversations.expire_after",
+                N_("config.error.duration"),
+                value=conversations["expire_after"],
+            )
+
+    teams: dict[str, Team] = {}
+    raw_teams = raw.get("teams", [])
+    if not isinstance(raw_teams, list) or not raw_teams:
+        problems.add("teams", N_("config.error.no_teams"))
+        raw_teams = []
+    for index, entry in enumerate(raw_teams):
+        where = f"teams[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(where, N_("config.error.not_a_table"))
+            continue
+        team_id = entry.get("id")
+        if not isinstance(team_id, str) or not _TEAM_ID.match(team_id):
+            problems.add(f"{where}.id", N_("config.error.team_id"), value=team_id)
+            continue
+        if team_id in teams:
+            problems.add(f"{where}.id", N_("config.error.duplicate_team"), team=team_id)
+            continue
+        team_name = entry.get("name")
+        if not isinstance(team_name, str) or not team_name.strip():
+            problems.add(f"{where}.name", N_("config.error.required_text"))
+            team_name = team_id
+        ranges = []
+        specs = entry.get("postcodes", [])
+        if not isinstance(specs, list):
+            problems.add(f"{where}.postcodes", N_("config.error.postcode_list"))
+            specs = []
+        for spec in specs:
+            try:
+                ranges.append(parse_postcode_spec(str(spec)))
+            except ValueError:
+                problems.add(f"{where}.postcodes", N_("config.error.postcode"), value=spec)
+        teams[team_id] = Team(team_id, team_name, tuple(ranges))
+
+    intake = municipality.get("intake_team")
+    if not isinstance(intake, str) or intake not in teams:
+        problems.add("municipality.intake_team", N_("config.error.unknown_team"), team=intake)
+        intake = next(iter(teams), "")
+
+    owned = sorted((r, t.id) for t in teams.values() for r in t.postcodes)
+    for (first, first_team), (second, second_team) in itertools.combinations(owned, 2):
+        if first_team != second_team and first.overlaps(second):
+            problems.add(
+                "teams.postcodes",
+                N_("config.error.overlap"),
+                first=first.spec,
+                first_team=first_team,
+                second=second.spec,
+                second_team=second_team,
+            )
+
+    categories: dict[str, CategorySettings] = {}
+    raw_categories = _table(raw, "categories", problems)
+    for category in raw_categories:
+        if category not in CATEGORIES:
+            problems.add(
+                f"categories.{category}", N_("config.error.category"), known=", ".join(CATEGORIES)
+            )
+    for category in CATEGORIES:
+        settings = raw_categories.get(category, {})
+        if not isinstance(settings, dict):
+            problems.add(f"categories.{category}", N_("config.error.not_a_table"))
+            settings = {}
+        team = settings.get("team")
+        if team is not None and team not in teams:
+            problems.add(f"categories.{category}.team", N_("config.error.unknown_team"), team=team)
+            team = None
+        days = _positive_int(
+            settings.get("deadline_working_days"),
+            f"categories.{category}.deadline_working_days",
+            problems,
+            default_deadline,
+        )
+        categories[category] = CategorySettings(team, days)
+
+    if problems.lines:
+        raise ConfigError(problems.lines)
+    return Config(
+        path=path,
+        municipality=name,
+        timezone=timezone,
+        intake_team=intake,
+        teams=teams,
+        categories=categories,
+        conversation_expiry=expiry,
+        reference_prefix=prefix,
+    )

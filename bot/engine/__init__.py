@@ -1,0 +1,26 @@
+"""The channel-agnostic conversation engine: flows as data, one state per chat."""
+
+from __future__ import annotations
+
+from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
+from bot.engine._runner import Action, ActionContext, Engine
+from bot.engine._types import Button, Event, EventKind, Reply
+from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
+
+__all__ = [
+    "FLOWS_DIR",
+    "MAX_MESSAGE_LENGTH",
+    "VALIDATORS",
+    "Action",
+    "ActionContext",
+    "Button",
+    "Engine",
+    "Event",
+    "EventKind",
+    "Flow",
+    "Invalid",
+    "Reply",
+    "Step",
+    "load_flow",
+    "load_flows",
+]

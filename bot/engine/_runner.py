@@ -1,0 +1,381 @@
+"""The flow runner: one event in, the replies out, one transaction per turn.
+
+For every event the engine loads the chat's state, handles global commands first, then answers
+the pending question (or explains why it cannot), runs steps until it must wait again, and saves
+the state in the same transaction as whatever the turn's actions wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.engine._flow import Flow, Option, Step
+from bot.engine._types import Button, Event, EventKind, Reply
+from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
+from bot.errors import FlowError
+from bot.i18n import LANGUAGES, N_, _, current_language, use_language
+from storage import ConversationState, Database, Tx
+
+EXPIRED_NOTICE = N_("engine.expired")
+LANGUAGE_LABELS = {"nl": N_("language.nl"), "en": N_("language.en")}
+_MAX_STEPS_PER_TURN = 200
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+def _normalise(text: str) -> str:
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
+@dataclass
+class ActionContext:
+    """What a named action gets: the open transaction, the chat's state and the turn's facts."""
+
+    tx: Tx
+    state: ConversationState
+    event: Event
+    now: datetime
+    config: Config
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.state.data.setdefault("answers", {})  # type: ignore[no-any-return]
+
+    @property
+    def vars(self) -> dict[str, Any]:
+        return self.state.data.setdefault("vars", {})  # type: ignore[no-any-return]
+
+    @property
+    def consents(self) -> dict[str, Any]:
+        return self.state.data.setdefault("consents", {})  # type: ignore[no-any-return]
+
+    @property
+    def language(self) -> str:
+        return self.state.language or LANGUAGES[0]
+
+    def say(self, key: str, **params: Any) -> None:
+        self.replies.append(Reply(_(key, **params)))
+
+
+Action = Callable[[ActionContext], Awaitable[str | None]]
+"""A named action; it may return a step id to go to instead of the step's ``next``."""
+
+
+class Engine:
+    """Runs the flows of ``conversations/`` for every chat, whatever the channel."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        flows: Mapping[str, Flow],
+        actions: Mapping[str, Action],
+        main_flow: str = "melding",
+    ) -> None:
+        if main_flow not in flows:
+            raise FlowError(f"the main flow '{main_flow}' is missing")
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.flows = flows
+        self.actions = actions
+        self.main_flow = main_flow
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Handle one event in one transaction; an update seen before gets no replies."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            if event.update_id is not None and not await tx.updates.claim(event.update_id, now):
+                return []
+            state = await tx.conversations.get(event.chat_id)
+            turn = _Turn(self, ActionContext(tx, state, event, now, self.config))
+            with use_language(turn.ctx.language):
+                await turn.run()
+            await tx.conversations.save(state, now)
+            return turn.ctx.replies
+
+    async def expire_stale(self) -> int:
+        """Wipe every unfinished conversation silent for longer than the configured expiry."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            count = await tx.conversations.expire_before(
+                now - self.config.conversation_expiry, EXPIRED_NOTICE
+            )
+            await tx.updates.forget_before(now - self.config.conversation_expiry * 7)
+        return count
+
+
+class _Turn:
+    """The work of one event for one chat."""
+
+    def __init__(self, engine: Engine, ctx: ActionContext) -> None:
+        self.engine = engine
+        self.ctx = ctx
+        self.state = ctx.state
+
+    # -- the state ---------------------------------------------------------------------------
+
+    @property
+    def flow(self) -> Flow | None:
+        return self.engine.flows.get(self.state.flow) if self.state.flow else None
+
+    @property
+    def step(self) -> Step | None:
+        flow = self.flow
+        return flow.steps.get(self.state.step or "") if flow else None
+
+    def clear(self) -> None:
+        self.state.flow = None
+        self.state.step = None
+        self.state.data = {}
+
+    def visible_options(self, step: Step) -> list[Option]:
+        return [o for o in step.options if o.when is None or o.when.holds(self.ctx.answers)]
+
+    def params(self) -> dict[str, Any]:
+        return {**self.ctx.answers, **self.ctx.vars}
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        event = self.ctx.event
+        expiry = self.engine.config.conversation_expiry
+        if (
+            self.state.flow
+            and self.state.updated_at is not None
+            and self.ctx.now - self.state.updated_at > expiry
+        ):
+            self.clear()
+            self.state.notice = EXPIRED_NOTICE
+        if self.state.notice:
+            self.ctx.say(self.state.notice)
+            self.state.notice = None
+            if event.kind is not EventKind.COMMAND:
+                await self.start(self.engine.main_flow)
+                return
+        if self.state.flow and self.step is None:
+            self.clear()  # the flow file changed under a stored state: begin again
+        if event.kind is EventKind.COMMAND:
+            await self.command(event.command_name)
+        elif event.kind is EventKind.BUTTON:
+            await self.button(event.text)
+        elif event.kind is EventKind.TEXT:
+            await self.text(event.text)
+        elif event.kind is EventKind.EDITED:
+            self.ctx.say(N_("engine.edited"))
+            self.reask()
+        else:
+            self.ctx.say(N_("engine.unsupported"))
+            self.reask()
+
+    async def start(self, flow_id: str) -> None:
+        language = self.state.language
+        self.clear()
+        self.state.language = language
+        flow = self.engine.flows[flow_id]
+        self.state.flow = flow.id
+        await self.goto(flow.start)
+
+    async def command(self, name: str) -> None:
+        if name == "start":
+            await self.start(self.engine.main_flow)
+        elif name == "stop":
+            if self.state.flow:
+                self.clear()
+                self.ctx.say(N_("engine.stopped"))
+            else:
+                self.ctx.say(N_("engine.nothing_to_stop"))
+        elif name == "hulp" or name == "help":
+            self.ctx.say(N_("engine.help"))
+            self.reask()
+        elif name == "privacy":
+            self.ctx.say(N_("engine.privacy"))
+            self.reask()
+        elif name in ("taal", "language"):
+            self.state.data["menu"] = "taal"
+            self.ctx.replies.append(
+                Reply(
+                    _(N_("engine.language.choose")),
+                    tuple(Button(_(LANGUAGE_LABELS[lang]), f"l:{lang}") for lang in LANGUAGES),
+                )
+            )
+        else:
+            self.ctx.say(N_("engine.unknown_command"), command=name)
+            self.reask()
+
+    def set_language(self, lang: str) -> None:
+        self.state.data.pop("menu", None)
+        self.state.language = lang
+        current_language.set(lang)
+        self.ctx.say(N_("engine.language.set"))
+        self.reask()
+
+    async def button(self, data: str) -> None:
+        kind, _sep, rest = data.partition(":")
+        if kind == "l" and rest in LANGUAGES:
+            self.set_language(rest)
+            return
+        step = self.step
+        ask, _sep, index = rest.partition(":")
+        if step is None or not step.asks or ask != str(self.state.ask_id):
+            self.ctx.say(N_("engine.old_button"))
+            self.reask()
+            return
+        if kind == "w" and step.why:
+            self.ctx.say(step.why)
+            self.reask()
+            return
+        options = self.visible_options(step)
+        if kind == "a" and index.isdigit() and int(index) < len(options):
+            await self.answer(step, options[int(index)].value, options[int(index)])
+            return
+        self.ctx.say(N_("engine.old_button"))
+        self.reask()
+
+    def match_language(self, text: str) -> str | None:
+        wanted = _normalise(text)
+        number = _NUMBER.match(text)
+        for index, lang in enumerate(LANGUAGES):
+            if number and int(number.group(1)) == index + 1:
+                return lang
+            if wanted in (_normalise(_(LANGUAGE_LABELS[lang])), lang):
+                return lang
+        return None
+
+    def match_button(self, step: Step, text: str) -> Option | str | None:
+        """The option (or ``"why"``) that ``text`` names by its label or number."""
+        options = self.visible_options(step)
+        labels: list[Option | str] = [*options, *(["why"] if step.why else [])]
+        number = _NUMBER.match(text)
+        if number and 1 <= int(number.group(1)) <= len(labels) and step.kind != "text":
+            return labels[int(number.group(1)) - 1]
+        wanted = _normalise(text)
+        if not wanted:
+            return None
+        for option in options:
+            if wanted in (_normalise(_(option.label)), _normalise(option.value)):
+                return option
+        # "ja" for "Ja, dat is goed": the first word, when it names one option only.
+        first_words = [o for o in options if _normalise(_(o.label)).split()[:1] == [wanted]]
+        if len(first_words) == 1:
+            return first_words[0]
+        if step.why and wanted == _normalise(_(N_("engine.why_button"))):
+            return "why"
+        return None
+
+    async def text(self, text: str) -> None:
+        if self.state.data.get("menu") == "taal":
+            lang = self.match_language(text)
+            self.state.data.pop("menu", None)
+            if lang:
+                self.set_language(lang)
+                return
+        step = self.step
+        if step is None or not step.asks:
+            await self.start(self.engine.main_flow)
+            return
+        if len(text) > MAX_MESSAGE_LENGTH:
+            self.ctx.say(N_("engine.too_long"), max=MAX_MESSAGE_LENGTH)
+            self.reask()
+            return
+        chosen = self.match_button(step, text)
+        if chosen == "why":
+            assert step.why
+            self.ctx.say(step.why)
+            self.reask()
+            return
+        if isinstance(chosen, Option):
+            await self.answer(step, chosen.value, chosen)
+            return
+        if step.kind != "text":
+            self.ctx.say(N_("engine.use_buttons"))
+            self.reask()
+            return
+        value = text
+        try:
+            for name, arg in step.validators:
+                value = VALIDATORS[name](value, arg)
+        except Invalid as problem:
+            self.ctx.say(problem.key, **problem.params)
+            self.reask()
+            return
+        await self.answer(step, value, None)
+
+    async def answer(self, step: Step, value: str, option: Option | None) -> None:
+        self.ctx.answers[step.id] = value
+        if step.kind == "consent":
+            assert step.purpose and step.version
+            self.ctx.consents[step.purpose] = {
+                "given": value in step.given,
+                "version": step.version,
+                "at": self.ctx.now.isoformat(),
+            }
+        target = option.next if option and option.next else self.next_of(step)
+        return_to = self.state.data.get("return_to")
+        if return_to and (target == return_to or target in self.ctx.answers):
+            # Back from a change: skip the questions that were answered before.
+            self.state.data.pop("return_to")
+            target = return_to
+        if step.return_to:
+            self.state.data["return_to"] = step.return_to
+        for cleared in option.clear if option else ():
+            self.ctx.answers.pop(cleared, None)
+        await self.goto(target)
+
+    def next_of(self, step: Step) -> str:
+        answers = self.ctx.answers
+        for branch in step.next:
+            if branch.when is None or branch.when.holds(answers):
+                return branch.goto
+        raise FlowError(f"step '{step.id}' has no way on")  # validated at load; a safeguard
+
+    async def goto(self, step_id: str) -> None:
+        """Run steps from ``step_id`` until one asks a question or the flow ends."""
+        for _count in range(_MAX_STEPS_PER_TURN):
+            flow = self.flow
+            assert flow is not None
+            if step_id == self.state.data.get("return_to"):
+                self.state.data.pop("return_to")
+            step = flow.steps[step_id]
+            self.state.step = step.id
+            if step.asks:
+                self.state.ask_id += 1
+                self.reask()
+                return
+            if step.kind == "say":
+                assert step.text
+                self.ctx.say(step.text, **self.params())
+                step_id = self.next_of(step)
+            elif step.kind == "action":
+                assert step.action
+                override = await self.engine.actions[step.action](self.ctx)
+                step_id = override or self.next_of(step)
+            else:  # end
+                if step.text:
+                    self.ctx.say(step.text, **self.params())
+                self.clear()
+                return
+        raise FlowError(f"flow '{self.state.flow}' ran {_MAX_STEPS_PER_TURN} steps in one turn")
+
+    def reask(self) -> None:
+        """Ask the pending question (again), with its buttons."""
+        step = self.step
+        if step is None or not step.asks:
+            if not self.ctx.replies:
+                self.ctx.say(N_("engine.idle"))
+            return
+        assert step.text
+        ask = self.state.ask_id
+        buttons = [
+            Button(_(o.label), f"a:{ask}:{i}") for i, o in enumerate(self.visible_options(step))
+        ]
+        if step.why:
+            buttons.append(Button(_(N_("engine.why_button")), f"w:{ask}"))
+        self.ctx.replies.append(Reply(_(step.text, **self.params()), tuple(buttons)))

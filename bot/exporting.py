@@ -1,0 +1,82 @@
+"""``wijksignaal export``: every signal as JSON or CSV, personal data only when asked for."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from storage import Database, StoredSignal
+
+FIELDS = (
+    "ref",
+    "created_at",
+    "category",
+    "team",
+    "status",
+    "postcode4",
+    "anonymous",
+    "source",
+    "about",
+    "subject_knows",
+    "deadline",
+    "consent",
+    "route_reason",
+)
+PERSONAL_FIELDS = ("postcode", "contact_method", "contact_phone", "description")
+
+
+def signal_record(signal: StoredSignal, with_personal_data: bool) -> dict[str, Any]:
+    """One signal as a flat record; ``consent`` lists the purposes agreed, with text versions."""
+    record: dict[str, Any] = {
+        "ref": signal.ref,
+        "created_at": signal.created_at.isoformat(),
+        "category": signal.category,
+        "team": signal.team,
+        "status": signal.status,
+        "postcode4": signal.postcode4,
+        "anonymous": signal.anonymous,
+        "source": signal.source,
+        "about": signal.about,
+        "subject_knows": signal.subject_knows,
+        "deadline": signal.deadline.isoformat(),
+        "consent": [
+            {"purpose": c.purpose, "version": c.text_version, "at": c.answered_at.isoformat()}
+            for c in signal.consents
+            if c.given
+        ],
+        "route_reason": signal.route_reason,
+    }
+    if with_personal_data:
+        record.update(
+            postcode=signal.postcode,
+            contact_method=signal.contact_method,
+            contact_phone=signal.contact_phone,
+            description=signal.description,
+        )
+    return record
+
+
+def to_json(records: list[dict[str, Any]]) -> str:
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(records: list[dict[str, Any]], with_personal_data: bool) -> str:
+    out = io.StringIO()
+    fields = FIELDS + (PERSONAL_FIELDS if with_personal_data else ())
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        row = dict(record)
+        row["consent"] = ";".join(f"{c['purpose']}@{c['version']}" for c in record["consent"])
+        writer.writerow(row)
+    return out.getvalue()
+
+
+async def export(db: Database, fmt: str, *, with_personal_data: bool = False) -> str:
+    """All signals in ``fmt`` (``json`` or ``csv``)."""
+    async with db.transaction() as tx:
+        signals = await tx.signals.all()
+    records = [signal_record(s, with_personal_data) for s in signals]
+    return to_json(records) if fmt == "json" else to_csv(records, with_personal_data)

@@ -1,0 +1,118 @@
+"""The report (melding): the summary to check, and storing and routing the signal.
+
+These are the named actions the ``melding`` flow calls. They write through the turn's open
+transaction, so the signal, its consents, its first event and the conversation state are
+committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import format_date
+
+from bot.domain import parse_postcode
+from bot.engine import Action, ActionContext
+from bot.i18n import N_, _, translate
+from bot.workdays import deadline_for
+from storage import ConsentAnswer, NewSignal, from_db_time
+
+UNKNOWN_POSTCODE = "onbekend"
+TEAM_LANGUAGE = "nl"
+
+
+def _consent_given(ctx: ActionContext, purpose: str) -> bool:
+    return bool(ctx.consents.get(purpose, {}).get("given"))
+
+
+def _contact_method(ctx: ActionContext) -> str | None:
+    if not _consent_given(ctx, "melden") or not _consent_given(ctx, "contact"):
+        return None
+    method = ctx.answers.get("contact_how")
+    return method if method in ("chat", "telefoon") else None
+
+
+async def prepare_summary(ctx: ActionContext) -> str | None:
+    """Put the answers in words for the summary the resident checks before sending."""
+    a = ctx.answers
+    postcode = a.get("where", UNKNOWN_POSTCODE)
+    method = _contact_method(ctx)
+    if not _consent_given(ctx, "melden"):
+        contact = _(N_("summary.anonymous"))
+    elif method == "telefoon":
+        contact = _(N_("summary.contact.telefoon"), phone=a.get("phone", ""))
+    elif method == "chat":
+        contact = _(N_("summary.contact.chat"))
+    else:
+        contact = _(N_("summary.contact.none"))
+    ctx.vars.update(
+        about=_(f"melding.about.{a['about']}"),
+        description=a["what"],
+        category=_(f"category.{a['category']}"),
+        postcode=_(N_("summary.postcode_unknown")) if postcode == UNKNOWN_POSTCODE else postcode,
+        contact=contact,
+    )
+    return None
+
+
+async def route_signal(ctx: ActionContext) -> str | None:
+    """Store the signal, route it to a team and tell the resident the reference and deadline."""
+    a = ctx.answers
+    config = ctx.config
+    category = a["category"]
+    postcode = parse_postcode(a.get("where", "")) if a.get("where") != UNKNOWN_POSTCODE else None
+    route = config.router.route(category, postcode)
+    reason_params: dict[str, Any] = {
+        **route.params,
+        "team_name": config.team_name(route.team),
+        "category": translate(f"category.{category}", TEAM_LANGUAGE),
+    }
+    reason = translate(route.reason, TEAM_LANGUAGE, **reason_params)
+    days = config.categories[category].deadline_working_days
+    deadline = deadline_for(ctx.now, days, config.timezone)
+
+    anonymous = not _consent_given(ctx, "melden")
+    person = None
+    if not anonymous:
+        person = await ctx.tx.people.ensure(ctx.event.user_id, ctx.language, ctx.now)
+    method = _contact_method(ctx)
+    consents = tuple(
+        ConsentAnswer(purpose, c["version"], bool(c["given"]), from_db_time(c["at"]))
+        for purpose, c in ctx.consents.items()
+    )
+    year = ctx.now.astimezone(config.timezone).year
+    ref = await ctx.tx.signals.next_reference(config.reference_prefix, year)
+    source = "raadslid" if person and person.role == "raadslid" else "bewoner"
+    signal = NewSignal(
+        created_at=ctx.now,
+        category=category,
+        team=route.team,
+        about=a["about"],
+        description=a["what"],
+        postcode=postcode.compact if postcode and not anonymous else None,
+        postcode4=postcode.digits if postcode else None,
+        anonymous=anonymous,
+        source=source,
+        reporter_id=person.id if person else None,
+        subject_knows=(a.get("knows") == "ja") if a.get("about") == "ander" else None,
+        contact_method=method,
+        contact_phone=a.get("phone") if method == "telefoon" else None,
+        deadline=deadline,
+        route_reason=reason,
+        language=ctx.language,
+        consents=consents,
+    )
+    await ctx.tx.signals.create(signal, ref, actor=source)
+    ctx.vars.update(
+        ref=ref,
+        team_name=config.team_name(route.team),
+        deadline=format_date(deadline, "EEEE d MMMM", locale=ctx.language),
+        days=days,
+    )
+    return None
+
+
+ACTIONS: dict[str, Action] = {
+    "prepare_summary": prepare_summary,
+    "route_signal": route_signal,
+}

@@ -1,0 +1,32 @@
+"""The aiosqlite data layer: one module per aggregate, numbered SQL migrations.
+
+Open a :class:`Database`, then do each conversation turn inside one
+``async with db.transaction() as tx:``; ``tx`` carries the repositories.
+"""
+
+from __future__ import annotations
+
+from storage._conversations import Conversations, ConversationState
+from storage._db import Database, Tx, migrations
+from storage._people import People, Person
+from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
+from storage._time import from_db_time, to_db_time
+from storage._updates import Updates
+
+__all__ = [
+    "ConsentAnswer",
+    "ConversationState",
+    "Conversations",
+    "Database",
+    "NewSignal",
+    "People",
+    "Person",
+    "SignalEvent",
+    "Signals",
+    "StoredSignal",
+    "Tx",
+    "Updates",
+    "from_db_time",
+    "migrations",
+    "to_db_time",
+]

@@ -1,0 +1,47 @@
+"""People: a Telegram id, a role and a preferred language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage._time import to_db_time
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    telegram_id: int
+    role: str
+    language: str
+
+
+class People:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def get(self, telegram_id: int) -> Person | None:
+        async with self._conn.execute(
+            "SELECT id, telegram_id, role, language FROM people WHERE telegram_id = ?",
+            (telegram_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return Person(row[0], row[1], row[2], row[3]) if row else None
+
+    async def ensure(self, telegram_id: int, language: str, now: datetime) -> Person:
+        """The person with this Telegram id, created as a ``bewoner`` if new."""
+        await self._conn.execute(
+            "INSERT INTO people (telegram_id, language, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (telegram_id) DO NOTHING",
+            (telegram_id, language, to_db_time(now)),
+        )
+        person = await self.get(telegram_id)
+        assert person is not None
+        return person
+
+    async def set_language(self, telegram_id: int, language: str) -> None:
+        await self._conn.execute(
+            "UPDATE people SET language = ? WHERE telegram_id = ?", (language, telegram_id)
+        )

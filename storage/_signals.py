@@ -1,0 +1,225 @@
+"""Signals, their events (every change) and the consents given with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage._time import from_db_time, to_db_time
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    purpose: str
+    text_version: str
+    given: bool
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class SignalEvent:
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+
+
+@dataclass(frozen=True)
+class NewSignal:
+    """Everything a report brings in; the reference is given out on storing."""
+
+    created_at: datetime
+    category: str
+    team: str
+    about: str
+    description: str
+    postcode: str | None
+    postcode4: str | None
+    anonymous: bool
+    source: str
+    reporter_id: int | None
+    subject_knows: bool | None
+    contact_method: str | None
+    contact_phone: str | None
+    deadline: date
+    route_reason: str
+    language: str
+    consents: tuple[ConsentAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredSignal:
+    id: int
+    ref: str
+    created_at: datetime
+    category: str
+    team: str
+    status: str
+    about: str
+    subject_knows: bool | None
+    description: str
+    postcode: str | None
+    postcode4: str | None
+    anonymous: bool
+    source: str
+    reporter_id: int | None
+    contact_method: str | None
+    contact_phone: str | None
+    deadline: date
+    route_reason: str
+    language: str
+    consents: list[ConsentAnswer] = field(default_factory=list)
+
+
+_COLUMNS = (
+    "id, ref, created_at, category, team, status, about, subject_knows, description, postcode,"
+    " postcode4, anonymous, source, reporter_id, contact_method, contact_phone, deadline,"
+    " route_reason, language"
+)
+
+
+def _bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+class Signals:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def next_reference(self, prefix: str, year: int) -> str:
+        """The next reference of ``year``, like ``WS-2026-00042``."""
+        async with self._conn.execute(
+            "INSERT INTO reference_counters (year, last) VALUES (?, 1)"
+            " ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+            (year,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return f"{prefix}-{year}-{row[0]:05d}"
+
+    async def create(self, signal: NewSignal, ref: str, actor: str) -> int:
+        """Store ``signal`` under ``ref`` with its consents and a ``nieuw`` event; its id."""
+        cursor = await self._conn.execute(
+            "INSERT INTO signals (ref, created_at, category, team, about, subject_knows,"
+            " description, postcode, postcode4, anonymous, source, reporter_id, contact_method,"
+            " contact_phone, deadline, route_reason, language)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                ref,
+                to_db_time(signal.created_at),
+                signal.category,
+                signal.team,
+                signal.about,
+                signal.subject_knows,
+                signal.description,
+                signal.postcode,
+                signal.postcode4,
+                signal.anonymous,
+                signal.source,
+                signal.reporter_id,
+                signal.contact_method,
+                signal.contact_phone,
+                signal.deadline.isoformat(),
+                signal.route_reason,
+                signal.language,
+            ),
+        )
+        signal_id = cursor.lastrowid
+        assert signal_id is not None
+        await self._conn.executemany(
+            "INSERT INTO consents (person_id, signal_id, purpose, text_version, given, answered_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    signal.reporter_id,
+                    signal_id,
+                    c.purpose,
+                    c.text_version,
+                    c.given,
+                    to_db_time(c.answered_at),
+                )
+                for c in signal.consents
+            ],
+        )
+        await self.add_event(
+            signal_id, signal.created_at, actor, "aangemaakt", None, "nieuw", signal.route_reason
+        )
+        return signal_id
+
+    async def add_event(
+        self,
+        signal_id: int,
+        at: datetime,
+        actor: str,
+        kind: str,
+        from_status: str | None,
+        to_status: str | None,
+        note: str | None = None,
+    ) -> None:
+        await self._conn.execute(
+            "INSERT INTO signal_events (signal_id, at, actor, kind, from_status, to_status, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (signal_id, to_db_time(at), actor, kind, from_status, to_status, note),
+        )
+
+    async def events(self, signal_id: int) -> list[SignalEvent]:
+        async with self._conn.execute(
+            "SELECT at, actor, kind, from_status, to_status FROM signal_events"
+            " WHERE signal_id = ? ORDER BY id",
+            (signal_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [SignalEvent(from_db_time(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def by_ref(self, ref: str) -> StoredSignal | None:
+        found = await self._select("WHERE ref = ?", (ref,))
+        return found[0] if found else None
+
+    async def all(self) -> list[StoredSignal]:
+        return await self._select("ORDER BY id", ())
+
+    async def _select(self, where: str, params: tuple[object, ...]) -> list[StoredSignal]:
+        async with self._conn.execute(f"SELECT {_COLUMNS} FROM signals {where}", params) as cursor:
+            rows = await cursor.fetchall()
+        signals = [
+            StoredSignal(
+                id=r[0],
+                ref=r[1],
+                created_at=from_db_time(r[2]),
+                category=r[3],
+                team=r[4],
+                status=r[5],
+                about=r[6],
+                subject_knows=_bool(r[7]),
+                description=r[8],
+                postcode=r[9],
+                postcode4=r[10],
+                anonymous=bool(r[11]),
+                source=r[12],
+                reporter_id=r[13],
+                contact_method=r[14],
+                contact_phone=r[15],
+                deadline=date.fromisoformat(r[16]),
+                route_reason=r[17],
+                language=r[18],
+            )
+            for r in rows
+        ]
+        by_id = {s.id: s for s in signals}
+        ids = list(by_id)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._conn.execute(
+                "SELECT signal_id, purpose, text_version, given, answered_at FROM consents"
+                f" WHERE signal_id IN ({marks}) AND withdrawn_at IS NULL ORDER BY id",
+                chunk,
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    by_id[row[0]].consents.append(
+                        ConsentAnswer(row[1], row[2], bool(row[3]), from_db_time(row[4]))
+                    )
+        return signals

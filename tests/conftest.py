@@ -1,0 +1,126 @@
+"""Shared fixtures: strict catalogs, the example config, a fake clock and a fresh database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Config, load_config
+from bot.engine import Button, Engine, Event, EventKind, Flow, Reply, load_flows
+from bot.i18n import LANGUAGES, Catalogs, setup
+from bot.intake import ACTIONS
+from storage import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config" / "example.toml"
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def catalogs() -> Catalogs:
+    """Strict catalogs: a msgid without a translation fails the test instead of showing a key."""
+    strict = Catalogs(strict=True)
+    setup(strict)
+    return strict
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(EXAMPLE_CONFIG)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Monday 23 November 2026, 10:00 in Amsterdam.
+    return FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=AMS))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "test.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def flows(catalogs: Catalogs) -> dict[str, Flow]:
+    return load_flows(
+        actions=ACTIONS, has_msgid=lambda m: all(catalogs.has(m, lang) for lang in LANGUAGES)
+    )
+
+
+@pytest.fixture
+def engine(db: Database, config: Config, clock: FakeClock, flows: dict[str, Flow]) -> Engine:
+    return Engine(db, config, clock, flows, ACTIONS)
+
+
+class Chat:
+    """Drives one chat through the engine the way a person would: typing and tapping."""
+
+    def __init__(self, engine: Engine, chat_id: int = 42) -> None:
+        self.engine = engine
+        self.chat_id = chat_id
+        self.replies: list[Reply] = []
+        self.update_id = 0
+
+    async def _send(self, kind: EventKind, text: str) -> list[Reply]:
+        self.update_id += 1
+        event = Event(self.chat_id, self.chat_id, kind, text, self.update_id)
+        self.replies = await self.engine.handle(event)
+        return self.replies
+
+    async def say(self, text: str) -> list[Reply]:
+        return await self._send(EventKind.TEXT, text)
+
+    async def command(self, text: str) -> list[Reply]:
+        return await self._send(EventKind.COMMAND, text)
+
+    async def other(self, kind: EventKind) -> list[Reply]:
+        return await self._send(kind, "")
+
+    def button(self, label: str) -> Button:
+        for reply in reversed(self.replies):
+            for button in reply.buttons:
+                if button.label == label:
+                    return button
+        shown = [b.label for r in self.replies for b in r.buttons]
+        raise AssertionError(f"no button {label!r} in the last replies; shown: {shown}")
+
+    async def tap(self, label: str) -> list[Reply]:
+        return await self._send(EventKind.BUTTON, self.button(label).data)
+
+    @property
+    def last(self) -> str:
+        return self.replies[-1].text
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    @property
+    def labels(self) -> list[str]:
+        return [b.label for b in self.replies[-1].buttons]
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
+
+
+async def report_until_consent(
+    chat: Chat, about: str = "Over mijzelf", postcode: str = "1503 AB"
+) -> None:
+    """The report flow from /start up to the first consent question."""
+    await chat.command("/start")
+    await chat.tap(about)
+    await chat.say("Ik ben erg eenzaam sinds mijn man is overleden.")
+    await chat.tap("Eenzaamheid")
+    await chat.tap("Nee")
+    if about == "Over iemand anders":
+        await chat.tap("Ja")
+    await chat.say(postcode)
