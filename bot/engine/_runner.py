@@ -136,11 +136,15 @@ class _Turn:
         self.state.step = None
         self.state.data = {}
 
+    def given(self) -> dict[str, Any]:
+        """The answers so far, without creating the entry."""
+        return self.state.data.get("answers", {})  # type: ignore[no-any-return]
+
     def visible_options(self, step: Step) -> list[Option]:
-        return [o for o in step.options if o.when is None or o.when.holds(self.ctx.answers)]
+        return [o for o in step.options if o.when is None or o.when.holds(self.given())]
 
     def params(self) -> dict[str, Any]:
-        return {**self.ctx.answers, **self.ctx.vars}
+        return {**self.given(), **self.state.data.get("vars", {})}
 
     # -- running -----------------------------------------------------------------------------
 
@@ -330,7 +334,7 @@ class _Turn:
         await self.goto(target)
 
     def next_of(self, step: Step) -> str:
-        answers = self.ctx.answers
+        answers = self.given()
         for branch in step.next:
             if branch.when is None or branch.when.holds(answers):
                 return branch.goto

@@ -1,0 +1,129 @@
+"""An offline stand-in for the Bot API, as python-telegram-bot's own tests use.
+
+:class:`OfflineRequest` replaces the HTTP layer of a real ``Application``: every call the bot
+makes is recorded and answered like Telegram would, without a network. The ``*_update``
+helpers build the JSON of incoming updates. Tests and the benchmark drive the real
+``Application.process_update`` with them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1, "is_bot": True, "first_name": "Wijksignaal", "username": "wijksignaal_bot"}
+_DATE = 1_795_000_000
+
+
+@dataclass
+class SentCall:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class OfflineRequest(BaseRequest):
+    """Records every Bot API call and answers it with a plausible result."""
+
+    calls: list[SentCall] = field(default_factory=list)
+    record: bool = True
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        if self.record:
+            self.calls.append(SentCall(api_method, params))
+        result: Any = True
+        if api_method == "getMe":
+            result = BOT_USER
+        elif api_method == "getUpdates":
+            result = []
+        elif api_method == "sendMessage":
+            result = {
+                "message_id": next(self._ids),
+                "date": _DATE,
+                "chat": {"id": params["chat_id"], "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def sent(self) -> list[SentCall]:
+        """The messages sent so far (``sendMessage`` calls only)."""
+        return [c for c in self.calls if c.method == "sendMessage"]
+
+
+def _user(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "is_bot": False, "first_name": "Bewoner", "language_code": "nl"}
+
+
+def _message(chat_id: int, message_id: int, **content: Any) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "date": _DATE,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": _user(chat_id),
+        **content,
+    }
+
+
+def text_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
+    """A text message; one starting with ``/`` carries a bot_command entity, as Telegram sends."""
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        length = len(text.split(maxsplit=1)[0])
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return Update.de_json(
+        {"update_id": update_id, "message": _message(chat_id, update_id, **content)}, bot
+    )
+
+
+def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
+    """A tap on an inline button."""
+    query = {
+        "id": str(update_id),
+        "from": _user(chat_id),
+        "chat_instance": str(chat_id),
+        "data": data,
+        "message": _message(chat_id, update_id, text="..."),
+    }
+    return Update.de_json({"update_id": update_id, "callback_query": query}, bot)
+
+
+def photo_update(bot: Bot, update_id: int, chat_id: int) -> Update:
+    photo = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+    return Update.de_json(
+        {"update_id": update_id, "message": _message(chat_id, update_id, photo=photo)}, bot
+    )
+
+
+def edited_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
+    edited = _message(chat_id, update_id, text=text, edit_date=_DATE + 5)
+    return Update.de_json({"update_id": update_id, "edited_message": edited}, bot)

@@ -1,0 +1,148 @@
+"""The ``wijksignaal`` command as a subprocess: the console chat with piped input, a restart in
+the middle of a report, the export of what was stored, and clear errors instead of tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import EXAMPLE_CONFIG
+
+COMMAND = [sys.executable, "-m", "bot"]
+
+
+def wijksignaal(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})},
+        check=False,
+    )
+
+
+def console(db: Path, lines: list[str], user: str = "1") -> subprocess.CompletedProcess[str]:
+    args = ("console", "--config", str(EXAMPLE_CONFIG), "--db", str(db), "--user", user)
+    return wijksignaal(*args, stdin="\n".join(lines) + "\n")
+
+
+FIRST_HALF = [
+    "/start",
+    "2",  # Over iemand anders
+    "Mijn buurvrouw is sinds de dood van haar man helemaal alleen.",
+    "Eenzaamheid",
+    "nee",  # geen direct gevaar
+    "ja",  # zij weet ervan
+]
+SECOND_HALF = ["1503 AB", "1", "1", "2", "Versturen"]
+
+
+def test_a_report_in_the_console_with_piped_input(tmp_path: Path) -> None:
+    """Numbers and labels press buttons; the run ends at end of input with exit 0."""
+    result = console(tmp_path / "c.db", FIRST_HALF + SECOND_HALF)
+    assert result.returncode == 0, result.stderr
+    assert "[1] Over mijzelf" in result.stdout
+    assert re.search(r"Uw nummer is WS-\d{4}-00001\.", result.stdout)
+    assert "Sociaal wijkteam Zaandam-Noord" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_restart_in_the_middle_of_a_report_continues_where_it_was(tmp_path: Path) -> None:
+    """The first process ends halfway (as if killed); the second one finishes the same report."""
+    db = tmp_path / "restart.db"
+    first = console(db, FIRST_HALF)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.rstrip().endswith("[2] Waarom vraag ik dit?")
+    second = console(db, SECOND_HALF)
+    assert second.returncode == 0, second.stderr
+    assert "Dank u wel. Uw melding is verstuurd." in second.stdout
+
+    exported = wijksignaal(
+        "export", "--config", str(EXAMPLE_CONFIG), "--db", str(db), "--format", "json"
+    )
+    assert exported.returncode == 0, exported.stderr
+    (record,) = json.loads(exported.stdout)
+    assert record["team"] == "zaandam-noord" and record["category"] == "eenzaamheid"
+    assert record["subject_knows"] is True and record["source"] == "bewoner"
+    assert [c["purpose"] for c in record["consent"]] == ["melden", "contact"]
+    assert "description" not in record and "contact_method" not in record
+
+    personal = wijksignaal(
+        "export",
+        "--config",
+        str(EXAMPLE_CONFIG),
+        "--db",
+        str(db),
+        "--format",
+        "csv",
+        "--with-personal-data",
+    )
+    (row,) = list(csv.DictReader(io.StringIO(personal.stdout)))
+    assert row["contact_method"] == "chat"
+    assert row["description"].startswith("Mijn buurvrouw")
+    assert row["consent"] == "melden@melden-2026-11;contact@contact-2026-11"
+
+
+def test_check_passes_on_the_example_config() -> None:
+    result = wijksignaal("check", "--config", str(EXAMPLE_CONFIG))
+    assert result.returncode == 0 and result.stderr == ""
+
+
+def test_check_lists_every_config_problem_one_line_each(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[municipality]\nname = "X"\nintake_team = "nergens"\n'
+        '[[teams]]\nid = "a"\nname = "A"\npostcodes = ["1500-1505"]\n'
+        '[[teams]]\nid = "b"\nname = "B"\npostcodes = ["1503", "15x"]\n'
+        '[categories.onbekend]\nteam = "a"\n',
+        encoding="utf-8",
+    )
+    result = wijksignaal("check", "--config", str(bad))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 4, lines
+    assert all(line.startswith(f"{bad}: ") for line in lines)
+    assert any("municipality.intake_team" in line and "nergens" in line for line in lines)
+    assert any("15x" in line for line in lines)
+    assert any("overlapt" in line and "1500-1505" in line and "1503" in line for line in lines)
+    assert any("categories.onbekend" in line for line in lines)
+
+
+def test_errors_are_one_clear_line_never_a_traceback(tmp_path: Path) -> None:
+    """Missing config, missing token, unwritable database, missing export database."""
+    missing = wijksignaal(
+        "console", "--config", str(tmp_path / "nope.toml"), "--db", str(tmp_path / "x.db")
+    )
+    assert missing.returncode == 1 and "bestand niet gevonden" in missing.stderr
+
+    no_token = wijksignaal("run", "--config", str(EXAMPLE_CONFIG), "--db", str(tmp_path / "x.db"))
+    assert no_token.returncode == 1 and "TELEGRAM_BOT_TOKEN" in no_token.stderr
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    unwritable = wijksignaal(
+        "console", "--config", str(EXAMPLE_CONFIG), "--db", str(blocker / "x.db")
+    )
+    assert unwritable.returncode == 1 and str(blocker) in unwritable.stderr
+
+    no_db = wijksignaal(
+        "export", "--config", str(EXAMPLE_CONFIG), "--db", str(tmp_path / "none.db")
+    )
+    assert no_db.returncode == 1 and "niet gevonden" in no_db.stderr
+
+    bad_args = wijksignaal("export", "--format", "xml")
+    assert bad_args.returncode == 2
+
+    for result in (missing, no_token, unwritable, no_db, bad_args):
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) <= 3

@@ -1,0 +1,257 @@
+"""The flow runner: global commands, the 'waarom' loop, typed answers, bad input, expiry,
+duplicate updates, restarts and one transaction per turn."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.engine import ActionContext, Engine, Event, EventKind, Flow
+from bot.intake import ACTIONS
+from storage import Database
+from tests.conftest import Chat, report_until_consent
+
+ABOUT = "Over wie gaat het?"
+
+
+async def state_of(engine: Engine, chat: Chat):
+    async with engine.db.transaction() as tx:
+        return await tx.conversations.get(chat.chat_id)
+
+
+async def test_any_first_message_greets_and_asks_the_first_question(chat: Chat) -> None:
+    """A resident who just says hello gets the welcome, the 112 notice and one question."""
+    await chat.say("hallo")
+    assert "geen alarmnummer" in chat.replies[0].text
+    assert chat.last == ABOUT
+    assert chat.labels == [
+        "Over mijzelf",
+        "Over iemand anders",
+        "Over de buurt",
+        "Waarom vraag ik dit?",
+    ]
+
+
+async def test_why_explains_and_asks_the_same_question_again(chat: Chat) -> None:
+    """'Waarom vraag ik dit?' answers, then repeats the pending question with its buttons."""
+    await chat.command("/start")
+    await chat.tap("Waarom vraag ik dit?")
+    assert chat.replies[0].text.startswith("Zo weet het wijkteam")
+    assert chat.last == ABOUT and "Over mijzelf" in chat.labels
+    await chat.say("waarom vraag ik dit")
+    assert chat.replies[0].text.startswith("Zo weet het wijkteam") and chat.last == ABOUT
+    await chat.tap("Over mijzelf")
+    assert chat.last.startswith("Wat is er aan de hand?")
+
+
+async def test_typed_label_number_or_first_word_answers_a_choice(chat: Chat) -> None:
+    """Where buttons are shown, typing the label, its number or a unique first word works."""
+    await chat.command("/start")
+    await chat.say("2")
+    assert chat.last.startswith("Wat is er aan de hand?")
+    await chat.say("Zij zit altijd alleen thuis.")
+    await chat.say("  eenzaamheid! ")
+    assert chat.last == "Is er nu direct gevaar?"
+    await chat.say("NEE")
+    assert chat.last == "Weet deze persoon dat u dit meldt?"
+
+
+async def test_text_that_names_no_button_is_answered_kindly(chat: Chat) -> None:
+    """Free text at a choice: a kind hint and the same question again."""
+    await chat.command("/start")
+    await chat.say("dat weet ik eigenlijk niet zo goed")
+    assert "Kies een van de knoppen" in chat.replies[0].text
+    assert chat.last == ABOUT
+
+
+async def test_stop_abandons_and_keeps_nothing(chat: Chat, engine: Engine) -> None:
+    """/stop in the middle of a report: nothing of it stays, and the bot says so."""
+    await report_until_consent(chat)
+    await chat.command("/stop")
+    assert "niets bewaard" in chat.last
+    state = await state_of(engine, chat)
+    assert state.flow is None and state.data == {}
+    await chat.command("/stop")
+    assert "geen melding" in chat.last
+
+
+async def test_help_and_privacy_answer_then_return_to_the_question(chat: Chat) -> None:
+    """Side questions do not lose the place in the flow."""
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.command("/hulp")
+    assert "/stop" in chat.replies[0].text
+    assert chat.last.startswith("Wat is er aan de hand?")
+    await chat.command("/privacy")
+    assert "intrekken" in chat.replies[0].text
+    assert chat.last.startswith("Wat is er aan de hand?")
+
+
+async def test_unknown_command_is_explained(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.command("/bestaatniet")
+    assert "ken ik niet" in chat.replies[0].text and chat.last == ABOUT
+
+
+async def test_start_restarts_the_report(chat: Chat, engine: Engine) -> None:
+    """/start mid-report begins again with an empty state."""
+    await report_until_consent(chat)
+    await chat.command("/start")
+    assert chat.last == ABOUT
+    assert (await state_of(engine, chat)).data == {}
+
+
+async def test_taal_switches_to_english_and_repeats_the_question(chat: Chat) -> None:
+    """/taal offers the languages; the choice holds for the rest of the chat."""
+    await chat.command("/start")
+    await chat.command("/taal")
+    assert chat.labels == ["Nederlands", "English"]
+    await chat.tap("English")
+    assert chat.replies[0].text == "All right, we will continue in English."
+    assert chat.last == "Who is it about?"
+    assert chat.labels[-1] == "Why do I ask this?"
+    await chat.tap("About me")
+    assert chat.last.startswith("What is going on?")
+
+
+async def test_taal_accepts_a_typed_language(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.command("/taal")
+    await chat.say("english")
+    assert chat.last == "Who is it about?"
+    await chat.command("/taal")
+    await chat.say("1")
+    assert chat.last == ABOUT
+
+
+@pytest.mark.parametrize(
+    "kind", [EventKind.UNSUPPORTED, EventKind.EDITED], ids=["photo-or-voice", "edited"]
+)
+async def test_non_text_input_gets_a_kind_reply_and_the_question_again(
+    chat: Chat, engine: Engine, kind: EventKind
+) -> None:
+    """A photo, voice note, sticker or an edit: explained, nothing lost."""
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    before = await state_of(engine, chat)
+    await chat.other(kind)
+    assert len(chat.replies) == 2
+    assert chat.last.startswith("Wat is er aan de hand?")
+    after = await state_of(engine, chat)
+    assert (after.step, after.data) == (before.step, before.data)
+
+
+async def test_a_button_from_an_old_message_is_refused(chat: Chat) -> None:
+    """Tapping the buttons of an earlier question does not answer the current one."""
+    await chat.command("/start")
+    old = chat.button("Over de buurt")
+    await chat.tap("Over mijzelf")
+    await chat.say("Ik voel mij alleen.")
+    chat.replies = await chat.engine.handle(Event.button(chat.chat_id, old.data))
+    assert "eerdere vraag" in chat.replies[0].text
+    assert chat.last.startswith("Waar gaat het vooral over?")
+
+
+@pytest.mark.parametrize("text", ["🙂🙂🙂", "   ", "...!?"], ids=["emoji", "spaces", "punctuation"])
+async def test_text_without_words_is_asked_again(chat: Chat, text: str) -> None:
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say(text)
+    assert "geen woorden" in chat.replies[0].text
+    assert chat.last.startswith("Wat is er aan de hand?")
+
+
+async def test_text_over_telegram_length_is_refused_kindly(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("a" * 5000)
+    assert "te lang" in chat.replies[0].text and "4096" in chat.replies[0].text
+
+
+async def test_description_over_the_flow_limit_is_refused(chat: Chat) -> None:
+    """The flow's own max_length validator (2000) names the length and the maximum."""
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("woord " * 500)
+    # 500 words and 499 spaces: the trailing space is stripped before measuring.
+    assert "2000" in chat.replies[0].text and "2999 tekens" in chat.replies[0].text
+
+
+async def test_a_redelivered_update_is_handled_once(chat: Chat, engine: Engine) -> None:
+    """The same update_id twice: the second gets no reply and changes nothing."""
+    first = await engine.handle(Event(7, 7, EventKind.COMMAND, "/start", update_id=1000))
+    again = await engine.handle(Event(7, 7, EventKind.COMMAND, "/start", update_id=1000))
+    assert first and again == []
+
+
+async def test_silence_longer_than_the_expiry_wipes_and_says_so(
+    chat: Chat, engine: Engine, clock: FakeClock
+) -> None:
+    """After 24 hours of silence the next message hears what happened and starts afresh."""
+    await report_until_consent(chat)
+    clock.advance(timedelta(hours=24, minutes=1))
+    await chat.say("1503 AB")
+    assert "bleef lang stil" in chat.replies[0].text
+    assert chat.last == ABOUT
+    assert "answers" not in (await state_of(engine, chat)).data
+
+
+async def test_the_sweep_wipes_silent_conversations_before_anyone_writes(
+    chat: Chat, engine: Engine, clock: FakeClock
+) -> None:
+    """expire_stale removes the answers from the database; the notice waits for the chat."""
+    await report_until_consent(chat)
+    clock.advance(timedelta(hours=23))
+    assert await engine.expire_stale() == 0
+    clock.advance(timedelta(hours=2))
+    assert await engine.expire_stale() == 1
+    state = await state_of(engine, chat)
+    assert state.data == {} and state.flow is None
+    await chat.say("hallo")
+    assert "bleef lang stil" in chat.replies[0].text
+
+
+async def test_a_restart_in_the_middle_of_a_report_loses_nothing(
+    tmp_path: Path, config: Config, clock: FakeClock, flows: dict[str, Flow]
+) -> None:
+    """A new engine on the same database file continues where the resident was."""
+    db = await Database.open(tmp_path / "restart.db")
+    chat = Chat(Engine(db, config, clock, flows, ACTIONS))
+    await report_until_consent(chat)
+    await db.close()
+
+    db = await Database.open(tmp_path / "restart.db")
+    chat.engine = Engine(db, config, clock, flows, ACTIONS)
+    await chat.say("ja")
+    assert chat.last.startswith("Mag het wijkteam contact met u opnemen?")
+    await db.close()
+
+
+async def test_a_failing_action_rolls_the_whole_turn_back(
+    db: Database, config: Config, clock: FakeClock, flows: dict[str, Flow]
+) -> None:
+    """One transaction per turn: when storing fails, the state is not moved on either."""
+
+    async def broken(ctx: ActionContext) -> str | None:
+        await ctx.tx.conn.execute("INSERT INTO reference_counters (year, last) VALUES (1, 1)")
+        raise RuntimeError("disk on fire")
+
+    chat = Chat(Engine(db, config, clock, flows, {**ACTIONS, "route_signal": broken}))
+    await report_until_consent(chat)
+    await chat.tap("Nee, liever niet")
+    await chat.tap("Ja, zonder naam melden")
+    with pytest.raises(RuntimeError):
+        await chat.tap("Versturen")
+    async with db.transaction() as tx:
+        state = await tx.conversations.get(chat.chat_id)
+        cursor = await tx.conn.execute("SELECT count(*) FROM reference_counters")
+        (count,) = await cursor.fetchone() or (None,)
+    assert state.step == "summary" and count == 0
+    # The same tap works once the action does.
+    chat.engine = Engine(db, config, clock, flows, ACTIONS)
+    await chat.tap("Versturen")
+    assert "WS-2026-00001" in chat.last
