@@ -1,0 +1,106 @@
+"""The municipality's TOML config: defaults, and every problem reported with file and key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config, parse_duration
+from bot.errors import ConfigError
+from tests.conftest import EXAMPLE_CONFIG
+
+MINIMAL = '[municipality]\nname = "Test"\nintake_team = "t"\n[[teams]]\nid = "t"\nname = "T"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    return caught.value.problems
+
+
+def test_the_example_config_loads() -> None:
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.intake_team == "centraal"
+    assert config.categories["opvoeding"].team == "jeugdteam"
+    assert config.categories["geldzorgen"].deadline_working_days == 2
+    assert config.categories["eenzaamheid"].deadline_working_days == 3
+    assert config.conversation_expiry == timedelta(hours=24)
+
+
+def test_a_minimal_config_gets_sensible_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    assert str(config.timezone) == "Europe/Amsterdam"
+    assert config.reference_prefix == "WS"
+    assert {c.deadline_working_days for c in config.categories.values()} == {3}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "municipality.name"),
+        (MINIMAL + '[[teams]]\nid = "t"\nname = "again"\n', "teams[1].id"),
+        (MINIMAL.replace('intake_team = "t"', 'intake_team = "x"'), "municipality.intake_team"),
+        (MINIMAL + '[conversations]\nexpire_after = "soon"\n', "conversations.expire_after"),
+        (
+            MINIMAL + "[categories.eenzaamheid]\ndeadline_working_days = 0\n",
+            "deadline_working_days",
+        ),
+        (MINIMAL + '[categories.eenzaamheid]\nteam = "nergens"\n', "categories.eenzaamheid.team"),
+        (MINIMAL + '[categories.spelling]\nteam = "t"\n', "categories.spelling"),
+        (MINIMAL.replace('"Test"', '"Test"\ntimezone = "Mars/Base"'), "municipality.timezone"),
+        (MINIMAL + '[[teams]]\nid = "Fout Id"\nname = "F"\n', "teams[1].id"),
+    ],
+)
+def test_each_problem_names_the_key(tmp_path: Path, text: str, fragment: str) -> None:
+    found = problems(tmp_path, text)
+    assert any(fragment in line for line in found), found
+    assert all(line.startswith(str(tmp_path / "c.toml")) for line in found)
+
+
+def test_overlapping_areas_of_two_teams_are_an_error(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        '[[teams]]\nid = "a"\nname = "A"\npostcodes = ["1500-1509"]\n'
+        '[[teams]]\nid = "b"\nname = "B"\npostcodes = ["1505AA-1505ZZ"]\n'
+        '[[teams]]\nid = "c"\nname = "C"\npostcodes = ["1509AB"]\n'
+    )
+    found = problems(tmp_path, text)
+    assert len(found) == 2, "a overlaps b and a overlaps c; b and c do not overlap"
+
+
+def test_the_same_team_may_list_touching_ranges(tmp_path: Path) -> None:
+    text = MINIMAL.replace('name = "T"\n', 'name = "T"\npostcodes = ["1500-1502", "1502AA"]\n')
+    assert load_config(write(tmp_path, text)).teams["t"].postcodes
+
+
+def test_broken_toml_and_missing_file_are_one_line(tmp_path: Path) -> None:
+    assert len(problems(tmp_path, "[municipality\n")) == 1
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "absent.toml")
+    assert caught.value.problems == [f"{tmp_path / 'absent.toml'}: bestand niet gevonden"]
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("10m", timedelta(minutes=10)),
+        ("6h", timedelta(hours=6)),
+        ("14d", timedelta(days=14)),
+    ],
+)
+def test_durations(text: str, delta: timedelta) -> None:
+    assert parse_duration(text) == delta
+
+
+@pytest.mark.parametrize("text", ["", "14", "d14", "1.5h", "2w"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)

@@ -1,0 +1,118 @@
+"""The data layer: migrations, pragmas, references, consents, and transactions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StorageError
+from storage import ConsentAnswer, ConversationState, Database, NewSignal, migrations
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def new_signal(**changes: object) -> NewSignal:
+    fields: dict[str, object] = dict(
+        created_at=NOW,
+        category="eenzaamheid",
+        team="t",
+        about="zelf",
+        description="alleen",
+        postcode="1503AB",
+        postcode4="1503",
+        anonymous=False,
+        source="bewoner",
+        reporter_id=None,
+        subject_knows=None,
+        contact_method="chat",
+        contact_phone=None,
+        deadline=date(2026, 11, 26),
+        route_reason="r",
+        language="nl",
+        consents=(
+            ConsentAnswer("melden", "v1", True, NOW),
+            ConsentAnswer("contact", "v2", False, NOW),
+        ),
+    )
+    fields.update(changes)
+    return NewSignal(**fields)  # type: ignore[arg-type]
+
+
+async def test_migrations_set_the_schema_version_once(tmp_path: Path) -> None:
+    """Opening twice applies nothing twice; the version is the newest migration's number."""
+    db = await Database.open(tmp_path / "m.db")
+    newest = migrations()[-1][0]
+    assert await db.schema_version() == newest
+    await db.close()
+    db = await Database.open(tmp_path / "m.db")
+    assert await db.schema_version() == newest
+    await db.close()
+
+
+async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
+    async with db.transaction() as tx:
+        mode = await (await tx.conn.execute("PRAGMA journal_mode")).fetchone()
+        fks = await (await tx.conn.execute("PRAGMA foreign_keys")).fetchone()
+    assert mode is not None and mode[0] == "wal"
+    assert fks is not None and fks[0] == 1
+
+
+async def test_a_signal_is_stored_with_its_consents_and_first_event(db: Database) -> None:
+    async with db.transaction() as tx:
+        ref = await tx.signals.next_reference("WS", 2026)
+        signal_id = await tx.signals.create(new_signal(), ref, actor="bewoner")
+    async with db.transaction() as tx:
+        stored = await tx.signals.by_ref(ref)
+        events = await tx.signals.events(signal_id)
+    assert stored is not None and stored.created_at == NOW and stored.created_at.tzinfo is not None
+    assert [(c.purpose, c.given, c.text_version) for c in stored.consents] == [
+        ("melden", True, "v1"),
+        ("contact", False, "v2"),
+    ]
+    assert [(e.kind, e.actor, e.to_status) for e in events] == [("aangemaakt", "bewoner", "nieuw")]
+
+
+async def test_references_count_per_year(db: Database) -> None:
+    async with db.transaction() as tx:
+        refs = [await tx.signals.next_reference("WS", y) for y in (2026, 2026, 2027)]
+    assert refs == ["WS-2026-00001", "WS-2026-00002", "WS-2027-00001"]
+
+
+async def test_the_schema_refuses_unknown_statuses_and_sources(db: Database) -> None:
+    with pytest.raises(Exception, match="CHECK"):
+        async with db.transaction() as tx:
+            await tx.signals.create(new_signal(source="buurman"), "WS-2026-00009", actor="x")
+
+
+async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.conversations.save(ConversationState(9, flow="melding", step="about"), NOW)
+            raise RuntimeError("crash mid-turn")
+    async with db.transaction() as tx:
+        assert (await tx.conversations.get(9)).flow is None
+
+
+async def test_conversation_state_round_trips(db: Database) -> None:
+    state = ConversationState(3, "melding", "what", 4, {"answers": {"about": "zelf"}}, None, "en")
+    async with db.transaction() as tx:
+        await tx.conversations.save(state, NOW)
+    async with db.transaction() as tx:
+        loaded = await tx.conversations.get(3)
+    assert (loaded.flow, loaded.step, loaded.ask_id, loaded.data, loaded.language) == (
+        "melding",
+        "what",
+        4,
+        {"answers": {"about": "zelf"}},
+        "en",
+    )
+    assert loaded.updated_at == NOW
+
+
+async def test_an_unopenable_database_is_a_storage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError):
+        await Database.open(blocker / "db.sqlite")
