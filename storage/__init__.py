@@ -7,11 +7,11 @@ Open a :class:`Database`, then do each conversation turn inside one
 from __future__ import annotations
 
 from storage._conversations import Conversations, ConversationState
-from storage._db import Database, Tx, migrations
+from storage._db import Database, migrations
 from storage._people import People, Person
 from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
 from storage._time import from_db_time, to_db_time
-from storage._updates import Updates
+from storage._tx import Tx
 
 __all__ = [
     "ConsentAnswer",
@@ -25,7 +25,6 @@ __all__ = [
     "Signals",
     "StoredSignal",
     "Tx",
-    "Updates",
     "from_db_time",
     "migrations",
     "to_db_time",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiosqlite
+if TYPE_CHECKING:
+    from storage._tx import Tx
 
 from storage._time import from_db_time, to_db_time
 
@@ -24,21 +25,26 @@ class ConversationState:
     notice: str | None = None
     language: str | None = None
     updated_at: datetime | None = None
+    last_update_id: int | None = None
+
+    def seen(self, update_id: int) -> bool:
+        """Whether this update (or a later one) was handled already: Telegram's ids only grow."""
+        return self.last_update_id is not None and update_id <= self.last_update_id
 
 
 class Conversations:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
 
     async def get(self, chat_id: int) -> ConversationState:
-        async with self._conn.execute(
-            "SELECT flow, step, ask_id, data, notice, language, updated_at"
+        rows = await self._tx.read(
+            "SELECT flow, step, ask_id, data, notice, language, updated_at, last_update_id"
             " FROM conversations WHERE chat_id = ?",
             (chat_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        )
+        if not rows:
             return ConversationState(chat_id)
+        row = rows[0]
         return ConversationState(
             chat_id=chat_id,
             flow=row[0],
@@ -48,17 +54,20 @@ class Conversations:
             notice=row[4],
             language=row[5],
             updated_at=from_db_time(row[6]),
+            last_update_id=row[7],
         )
 
     async def save(self, state: ConversationState, now: datetime) -> None:
+        """Write ``state`` as the turn's last write (see :meth:`Tx.write_last`)."""
         state.updated_at = now
-        await self._conn.execute(
+        await self._tx.write_last(
             "INSERT INTO conversations"
-            " (chat_id, flow, step, ask_id, data, notice, language, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " (chat_id, flow, step, ask_id, data, notice, language, updated_at, last_update_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (chat_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
             " ask_id = excluded.ask_id, data = excluded.data, notice = excluded.notice,"
-            " language = excluded.language, updated_at = excluded.updated_at",
+            " language = excluded.language, updated_at = excluded.updated_at,"
+            " last_update_id = excluded.last_update_id",
             (
                 state.chat_id,
                 state.flow,
@@ -68,6 +77,7 @@ class Conversations:
                 state.notice,
                 state.language,
                 to_db_time(now),
+                state.last_update_id,
             ),
         )
 
@@ -76,7 +86,7 @@ class Conversations:
 
         The row stays, empty but for ``notice``, so the next message can say what happened.
         """
-        cursor = await self._conn.execute(
+        cursor = await self._tx.write(
             "UPDATE conversations SET flow = NULL, step = NULL, data = '{}', notice = ?"
             " WHERE flow IS NOT NULL AND updated_at < ?",
             (notice, to_db_time(moment)),

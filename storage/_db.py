@@ -12,10 +12,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StorageError
-from storage._conversations import Conversations
-from storage._people import People
-from storage._signals import Signals
-from storage._updates import Updates
+from storage._tx import Tx
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -29,17 +26,6 @@ def migrations() -> list[tuple[int, Path]]:
         if match:
             found.append((int(match.group(1)), path))
     return found
-
-
-class Tx:
-    """One open transaction, with the repositories that write in it."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.people = People(conn)
-        self.conversations = Conversations(conn)
-        self.signals = Signals(conn)
-        self.updates = Updates(conn)
 
 
 class Database:
@@ -93,21 +79,18 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """One write transaction: committed when the block ends, rolled back on an exception."""
+        """One turn's unit of work (see :class:`Tx`): committed at the end, rolled back on error."""
         async with self._lock:
+            tx = Tx(self._conn)
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StorageError(f"{self.path}: {exc}") from None
-            try:
-                yield Tx(self._conn)
+                yield tx
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await tx.abort()
                 raise
             try:
-                await self._conn.execute("COMMIT")
+                await tx.finish()
             except sqlite3.Error as exc:
-                await self._conn.execute("ROLLBACK")
+                await tx.abort()
                 raise StorageError(f"{self.path}: {exc}") from None
 
     async def close(self) -> None:

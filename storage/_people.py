@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import aiosqlite
+if TYPE_CHECKING:
+    from storage._tx import Tx
 
 from storage._time import to_db_time
 
@@ -19,20 +21,19 @@ class Person:
 
 
 class People:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
 
     async def get(self, telegram_id: int) -> Person | None:
-        async with self._conn.execute(
+        rows = await self._tx.read(
             "SELECT id, telegram_id, role, language FROM people WHERE telegram_id = ?",
             (telegram_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return Person(row[0], row[1], row[2], row[3]) if row else None
+        )
+        return Person(*rows[0]) if rows else None
 
     async def ensure(self, telegram_id: int, language: str, now: datetime) -> Person:
         """The person with this Telegram id, created as a ``bewoner`` if new."""
-        await self._conn.execute(
+        await self._tx.write(
             "INSERT INTO people (telegram_id, language, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (telegram_id) DO NOTHING",
             (telegram_id, language, to_db_time(now)),
@@ -42,6 +43,6 @@ class People:
         return person
 
     async def set_language(self, telegram_id: int, language: str) -> None:
-        await self._conn.execute(
+        await self._tx.write(
             "UPDATE people SET language = ? WHERE telegram_id = ?", (language, telegram_id)
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import aiosqlite
+if TYPE_CHECKING:
+    from storage._tx import Tx
 
 from storage._time import from_db_time, to_db_time
 
@@ -86,23 +88,21 @@ def _bool(value: int | None) -> bool | None:
 
 
 class Signals:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
 
     async def next_reference(self, prefix: str, year: int) -> str:
         """The next reference of ``year``, like ``WS-2026-00042``."""
-        async with self._conn.execute(
+        (row,) = await self._tx.write_fetch(
             "INSERT INTO reference_counters (year, last) VALUES (?, 1)"
             " ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
             (year,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
+        )
         return f"{prefix}-{year}-{row[0]:05d}"
 
     async def create(self, signal: NewSignal, ref: str, actor: str) -> int:
         """Store ``signal`` under ``ref`` with its consents and a ``nieuw`` event; its id."""
-        cursor = await self._conn.execute(
+        cursor = await self._tx.write(
             "INSERT INTO signals (ref, created_at, category, team, about, subject_knows,"
             " description, postcode, postcode4, anonymous, source, reporter_id, contact_method,"
             " contact_phone, deadline, route_reason, language)"
@@ -129,7 +129,7 @@ class Signals:
         )
         signal_id = cursor.lastrowid
         assert signal_id is not None
-        await self._conn.executemany(
+        await self._tx.write_many(
             "INSERT INTO consents (person_id, signal_id, purpose, text_version, given, answered_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -159,19 +159,18 @@ class Signals:
         to_status: str | None,
         note: str | None = None,
     ) -> None:
-        await self._conn.execute(
+        await self._tx.write(
             "INSERT INTO signal_events (signal_id, at, actor, kind, from_status, to_status, note)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (signal_id, to_db_time(at), actor, kind, from_status, to_status, note),
         )
 
     async def events(self, signal_id: int) -> list[SignalEvent]:
-        async with self._conn.execute(
+        rows = await self._tx.read(
             "SELECT at, actor, kind, from_status, to_status FROM signal_events"
             " WHERE signal_id = ? ORDER BY id",
             (signal_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [SignalEvent(from_db_time(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
     async def by_ref(self, ref: str) -> StoredSignal | None:
@@ -182,8 +181,7 @@ class Signals:
         return await self._select("ORDER BY id", ())
 
     async def _select(self, where: str, params: tuple[object, ...]) -> list[StoredSignal]:
-        async with self._conn.execute(f"SELECT {_COLUMNS} FROM signals {where}", params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._tx.read(f"SELECT {_COLUMNS} FROM signals {where}", params)
         signals = [
             StoredSignal(
                 id=r[0],
@@ -213,13 +211,12 @@ class Signals:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            async with self._conn.execute(
+            for row in await self._tx.read(
                 "SELECT signal_id, purpose, text_version, given, answered_at FROM consents"
                 f" WHERE signal_id IN ({marks}) AND withdrawn_at IS NULL ORDER BY id",
                 chunk,
-            ) as cursor:
-                for row in await cursor.fetchall():
-                    by_id[row[0]].consents.append(
-                        ConsentAnswer(row[1], row[2], bool(row[3]), from_db_time(row[4]))
-                    )
+            ):
+                by_id[row[0]].consents.append(
+                    ConsentAnswer(row[1], row[2], bool(row[3]), from_db_time(row[4]))
+                )
         return signals

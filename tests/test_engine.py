@@ -237,7 +237,7 @@ async def test_a_failing_action_rolls_the_whole_turn_back(
     """One transaction per turn: when storing fails, the state is not moved on either."""
 
     async def broken(ctx: ActionContext) -> str | None:
-        await ctx.tx.conn.execute("INSERT INTO reference_counters (year, last) VALUES (1, 1)")
+        await ctx.tx.write("INSERT INTO reference_counters (year, last) VALUES (1, 1)")
         raise RuntimeError("disk on fire")
 
     chat = Chat(Engine(db, config, clock, flows, {**ACTIONS, "route_signal": broken}))
@@ -248,8 +248,7 @@ async def test_a_failing_action_rolls_the_whole_turn_back(
         await chat.tap("Versturen")
     async with db.transaction() as tx:
         state = await tx.conversations.get(chat.chat_id)
-        cursor = await tx.conn.execute("SELECT count(*) FROM reference_counters")
-        (count,) = await cursor.fetchone() or (None,)
+        ((count,),) = await tx.read("SELECT count(*) FROM reference_counters")
     assert state.step == "summary" and count == 0
     # The same tap works once the action does.
     chat.engine = Engine(db, config, clock, flows, ACTIONS)

@@ -86,13 +86,33 @@ async def test_the_schema_refuses_unknown_statuses_and_sources(db: Database) -> 
             await tx.signals.create(new_signal(source="buurman"), "WS-2026-00009", actor="x")
 
 
-async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
+async def test_a_failed_turn_leaves_nothing(db: Database) -> None:
+    """Writes before an exception are rolled back, the reference counter included."""
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
-            await tx.conversations.save(ConversationState(9, flow="melding", step="about"), NOW)
+            await tx.signals.next_reference("WS", 2026)
             raise RuntimeError("crash mid-turn")
     async with db.transaction() as tx:
-        assert (await tx.conversations.get(9)).flow is None
+        assert await tx.read("SELECT * FROM reference_counters") == []
+
+
+async def test_the_state_write_commits_with_the_domain_writes(db: Database) -> None:
+    """A turn with domain writes: they and the state are one transaction."""
+    async with db.transaction() as tx:
+        await tx.signals.next_reference("WS", 2026)
+        assert tx.begun
+        await tx.conversations.save(ConversationState(9, flow="melding", step="about"), NOW)
+        assert tx.conn.in_transaction, "the state write joined the open transaction"
+    async with db.transaction() as tx:
+        assert (await tx.conversations.get(9)).step == "about"
+        assert not tx.begun, "reads alone open no transaction"
+
+
+async def test_nothing_may_be_written_after_the_last_write(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="sealed"):
+        async with db.transaction() as tx:
+            await tx.conversations.save(ConversationState(9), NOW)
+            await tx.signals.next_reference("WS", 2026)
 
 
 async def test_conversation_state_round_trips(db: Database) -> None:

@@ -4,14 +4,13 @@ with an offline request object that records what the bot sends."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
-from bot.channels.telegram import AppType, attach_engine, build_application
+from bot.channels.telegram import attach_engine, build_application
 from bot.channels.telegram_offline import (
+    OfflineChat,
     OfflineRequest,
-    button_update,
     edited_update,
     photo_update,
     text_update,
@@ -21,55 +20,17 @@ from bot.engine import ActionContext, Engine
 CHAT = 5550001
 
 
-class TelegramChat:
-    """A resident in a private Telegram chat with the bot."""
-
-    def __init__(self, app: AppType, request: OfflineRequest) -> None:
-        self.app = app
-        self.request = request
-        self.next_update = 100
-
-    def _id(self) -> int:
-        self.next_update += 1
-        return self.next_update
-
-    async def send(self, text: str) -> list[dict[str, Any]]:
-        return await self._process(text_update(self.app.bot, self._id(), CHAT, text))
-
-    async def tap(self, label: str) -> list[dict[str, Any]]:
-        data = self.button_data(label)
-        return await self._process(button_update(self.app.bot, self._id(), CHAT, data))
-
-    async def _process(self, update: Any) -> list[dict[str, Any]]:
-        before = len(self.request.sent())
-        await self.app.process_update(update)
-        return [c.params for c in self.request.sent()[before:]]
-
-    def button_data(self, label: str) -> str:
-        for call in reversed(self.request.sent()):
-            markup = call.params.get("reply_markup")
-            if markup:
-                for row in markup["inline_keyboard"]:
-                    for button in row:
-                        if button["text"] == label:
-                            return str(button["callback_data"])
-                break
-        raise AssertionError(f"no button {label!r} on the last keyboard")
-
-
 @pytest.fixture
-async def telegram(engine: Engine) -> AsyncIterator[TelegramChat]:
+async def telegram(engine: Engine) -> AsyncIterator[OfflineChat]:
     request = OfflineRequest()
     app = build_application("123456:TEST", request=request)
     await app.initialize()
     attach_engine(app, engine)
-    yield TelegramChat(app, request)
+    yield OfflineChat(app, request, CHAT)
     await app.shutdown()
 
 
-async def test_a_whole_report_through_process_update(
-    telegram: TelegramChat, engine: Engine
-) -> None:
+async def test_a_whole_report_through_process_update(telegram: OfflineChat, engine: Engine) -> None:
     """Commands, typed text and button taps: the signal lands and the reference is sent."""
     sent = await telegram.send("/start")
     assert sent[-1]["text"] == "Over wie gaat het?"
@@ -98,11 +59,12 @@ async def test_a_whole_report_through_process_update(
     assert len(answered) == 7, "every tap is acknowledged so the client stops its spinner"
 
 
-async def test_photo_and_edited_message_get_a_kind_reply(telegram: TelegramChat) -> None:
+async def test_photo_and_edited_message_get_a_kind_reply(telegram: OfflineChat) -> None:
     await telegram.send("/start")
     before = len(telegram.request.sent())
-    await telegram.app.process_update(photo_update(telegram.app.bot, 900, CHAT))
-    await telegram.app.process_update(edited_update(telegram.app.bot, 901, CHAT, "oeps"))
+    bot = telegram.app.bot
+    await telegram.app.process_update(photo_update(bot, telegram.next_update_id(), CHAT))
+    await telegram.app.process_update(edited_update(bot, telegram.next_update_id(), CHAT, "oeps"))
     texts = [c.params["text"] for c in telegram.request.sent()[before:]]
     assert texts[0].startswith("Ik kan alleen tekst lezen.")
     assert texts[1] == "Over wie gaat het?"
@@ -110,18 +72,18 @@ async def test_photo_and_edited_message_get_a_kind_reply(telegram: TelegramChat)
     assert texts[3] == "Over wie gaat het?"
 
 
-async def test_a_redelivered_update_is_answered_once(telegram: TelegramChat) -> None:
+async def test_a_redelivered_update_is_answered_once(telegram: OfflineChat) -> None:
     """Telegram may deliver an update again after a crash: no double replies."""
-    update = text_update(telegram.app.bot, 777, CHAT, "/start")
+    update = text_update(telegram.app.bot, telegram.next_update_id(), CHAT, "/start")
     await telegram.app.process_update(update)
     count = len(telegram.request.sent())
     await telegram.app.process_update(update)
     assert len(telegram.request.sent()) == count
 
 
-async def test_group_chats_are_ignored(telegram: TelegramChat) -> None:
+async def test_group_chats_are_ignored(telegram: OfflineChat) -> None:
     """The bot talks to one resident at a time, in a private chat only."""
-    update = text_update(telegram.app.bot, 800, -100123, "/start")
+    update = text_update(telegram.app.bot, telegram.next_update_id(), -100123, "/start")
     update.message.chat._unfreeze()  # type: ignore[union-attr]
     update.message.chat.type = "group"  # type: ignore[union-attr]
     await telegram.app.process_update(update)
@@ -129,7 +91,7 @@ async def test_group_chats_are_ignored(telegram: TelegramChat) -> None:
 
 
 async def test_an_internal_error_is_told_plainly_and_loses_nothing(
-    telegram: TelegramChat, engine: Engine
+    telegram: OfflineChat, engine: Engine
 ) -> None:
     """An exception in a turn: the error handler says sorry; the state is as before the turn."""
 

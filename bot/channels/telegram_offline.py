@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "Wijksignaal", "username": "wijksignaal_bot"}
@@ -33,6 +35,7 @@ class OfflineRequest(BaseRequest):
     """Records every Bot API call and answers it with a plausible result."""
 
     calls: list[SentCall] = field(default_factory=list)
+    last_markup: dict[int, dict[str, Any]] = field(default_factory=dict)
     record: bool = True
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -66,6 +69,9 @@ class OfflineRequest(BaseRequest):
         elif api_method == "getUpdates":
             result = []
         elif api_method == "sendMessage":
+            markup = params.get("reply_markup")
+            if isinstance(markup, dict):
+                self.last_markup[int(str(params["chat_id"]))] = markup
             result = {
                 "message_id": next(self._ids),
                 "date": _DATE,
@@ -127,3 +133,52 @@ def photo_update(bot: Bot, update_id: int, chat_id: int) -> Update:
 def edited_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
     edited = _message(chat_id, update_id, text=text, edit_date=_DATE + 5)
     return Update.de_json({"update_id": update_id, "edited_message": edited}, bot)
+
+
+class OfflineChat:
+    """A resident in a private chat with an offline ``Application``: types and taps."""
+
+    def __init__(
+        self, app: Application[Any, Any, Any, Any, Any, Any], request: OfflineRequest, chat_id: int
+    ) -> None:
+        self.app = app
+        self.request = request
+        self.chat_id = chat_id
+        self._update_ids = itertools.count(chat_id * 1000)
+        self.busy = 0.0  # seconds spent inside Application.process_update
+
+    def next_update_id(self) -> int:
+        """A fresh update id: Telegram's ids only grow."""
+        return next(self._update_ids)
+
+    async def send(self, text: str) -> list[dict[str, Any]]:
+        """Type ``text``; the messages the bot sent in answer."""
+        return await self._process(
+            text_update(self.app.bot, self.next_update_id(), self.chat_id, text)
+        )
+
+    async def tap(self, label: str) -> list[dict[str, Any]]:
+        """Tap the button labelled ``label`` on the bot's latest keyboard."""
+        data = self.button_data(label)
+        return await self._process(
+            button_update(self.app.bot, self.next_update_id(), self.chat_id, data)
+        )
+
+    async def _process(self, update: Update) -> list[dict[str, Any]]:
+        before = len(self.request.calls)
+        start = time.perf_counter()
+        await self.app.process_update(update)
+        self.busy += time.perf_counter() - start
+        return [
+            c.params
+            for c in self.request.calls[before:]
+            if c.method == "sendMessage" and c.params.get("chat_id") == self.chat_id
+        ]
+
+    def button_data(self, label: str) -> str:
+        markup = self.request.last_markup.get(self.chat_id)
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if button["text"] == label:
+                    return str(button["callback_data"])
+        raise LookupError(f"no button {label!r} on the last keyboard of chat {self.chat_id}")

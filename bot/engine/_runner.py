@@ -92,9 +92,11 @@ class Engine:
         """Handle one event in one transaction; an update seen before gets no replies."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            if event.update_id is not None and not await tx.updates.claim(event.update_id, now):
-                return []
             state = await tx.conversations.get(event.chat_id)
+            if event.update_id is not None:
+                if state.seen(event.update_id):
+                    return []
+                state.last_update_id = event.update_id
             turn = _Turn(self, ActionContext(tx, state, event, now, self.config))
             with use_language(turn.ctx.language):
                 await turn.run()
@@ -108,7 +110,6 @@ class Engine:
             count = await tx.conversations.expire_before(
                 now - self.config.conversation_expiry, EXPIRED_NOTICE
             )
-            await tx.updates.forget_before(now - self.config.conversation_expiry * 7)
         return count
 
 

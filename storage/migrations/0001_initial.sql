@@ -9,8 +9,10 @@ CREATE TABLE people (
 );
 
 -- One conversation state per chat, written in the same transaction as the turn's domain writes.
+-- last_update_id: Telegram's update ids only grow, so an update at or below it was handled.
 CREATE TABLE conversations (
-    chat_id    INTEGER PRIMARY KEY,
+    chat_id        INTEGER PRIMARY KEY,
+    last_update_id INTEGER,
     flow       TEXT,
     step       TEXT,
     ask_id     INTEGER NOT NULL DEFAULT 0,
@@ -18,12 +20,6 @@ CREATE TABLE conversations (
     notice     TEXT,
     language   TEXT,
     updated_at TEXT    NOT NULL
-);
-
--- Telegram update ids already handled, so a redelivered update is handled once.
-CREATE TABLE processed_updates (
-    update_id    INTEGER PRIMARY KEY,
-    processed_at TEXT NOT NULL
 );
 
 CREATE TABLE reference_counters (
