@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     if not token:
         raise WijksignaalError(_(N_("cli.no_token")))
     config, flows = _load(args.config)
-    from bot.channels.telegram import attach_engine, build_application
+    from bot.channels.telegram import ENGINE_KEY, attach_engine, build_application
 
     app = build_application(token, base_url=args.api_base_url)
 
@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         attach_engine(app, Engine(db, config, SystemClock(), flows, ACTIONS))
 
     async def close_db(application: object) -> None:
-        engine = app.bot_data.get("engine")
+        engine = app.bot_data.get(ENGINE_KEY)
         if engine is not None:
             await engine.db.close()
 

@@ -41,8 +41,3 @@ class People:
         person = await self.get(telegram_id)
         assert person is not None
         return person
-
-    async def set_language(self, telegram_id: int, language: str) -> None:
-        await self._tx.write(
-            "UPDATE people SET language = ? WHERE telegram_id = ?", (language, telegram_id)
-        )

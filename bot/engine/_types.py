@@ -25,16 +25,8 @@ class Event:
     update_id: int | None = None
 
     @classmethod
-    def text_message(cls, chat_id: int, text: str, update_id: int | None = None) -> Event:
-        return cls(chat_id, chat_id, EventKind.TEXT, text, update_id)
-
-    @classmethod
     def button(cls, chat_id: int, data: str, update_id: int | None = None) -> Event:
         return cls(chat_id, chat_id, EventKind.BUTTON, data, update_id)
-
-    @classmethod
-    def command(cls, chat_id: int, name: str, update_id: int | None = None) -> Event:
-        return cls(chat_id, chat_id, EventKind.COMMAND, name, update_id)
 
     @property
     def command_name(self) -> str:
