@@ -72,6 +72,24 @@ class BotApiStub:
         }
         self._push({"callback_query": query})
 
+    def exchange(self, chat_id: int, turns: list[tuple[str, str]]) -> dict[str, Any]:
+        """Send each ``(text or tap label, expected reply fragment)`` after the previous answer.
+
+        A turn whose first item is a button label on the latest keyboard is a tap; any other
+        is typed. Returns the last matching reply.
+        """
+        reply: dict[str, Any] = {}
+        for said, expected in turns:
+            after = len(self.sent)
+            try:
+                self.button_data(chat_id, said)
+            except AssertionError:
+                self.push_text(chat_id, said)
+            else:
+                self.push_tap(chat_id, said)
+            reply = self.wait_for_text(expected, after=after)
+        return reply
+
     def _push(self, update: dict[str, Any]) -> None:
         with self._cond:
             update["update_id"] = self._next_update
