@@ -21,7 +21,7 @@ from bot.channels.telegram import attach_engine, build_application
 from bot.channels.telegram_offline import OfflineChat, OfflineRequest, text_update
 from bot.clock import FakeClock
 from bot.config import load_config
-from bot.engine import Engine, load_flows
+from bot.engine import Engine, Event, Reply, load_flows
 from bot.intake import ACTIONS
 from storage import Database
 
@@ -46,7 +46,32 @@ async def one_report(chat: OfflineChat, n: int) -> int:
     return 11
 
 
-async def bench_engine(conversations: int, folder: Path) -> tuple[int, float]:
+class RecordingEngine:
+    """Passes each event to the engine and keeps what it answered, for the replay."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.trace: list[tuple[Update, list[Reply]]] = []
+        self.current: Update | None = None
+
+    async def handle(self, event: Event) -> list[Reply]:
+        replies = await self.engine.handle(event)
+        assert self.current is not None
+        self.trace.append((self.current, replies))
+        return replies
+
+
+class ReplayEngine:
+    """Answers each event with what the engine answered before: no flow, no database."""
+
+    def __init__(self, replies: list[list[Reply]]) -> None:
+        self._replies = iter(replies)
+
+    async def handle(self, event: Event) -> list[Reply]:
+        return next(self._replies)
+
+
+async def bench_engine(conversations: int, folder: Path) -> tuple[int, float, RecordingEngine]:
     config = load_config(ROOT / "config" / "example.toml")
     db = await Database.open(folder / "bench.db")
     engine = Engine(
@@ -59,7 +84,16 @@ async def bench_engine(conversations: int, folder: Path) -> tuple[int, float]:
     request = OfflineRequest()
     app = build_application("123456:BENCH", request=request)
     await app.initialize()
-    attach_engine(app, engine)
+    recorder = RecordingEngine(engine)
+    attach_engine(app, recorder)  # type: ignore[arg-type]
+    original = app.process_update
+
+    async def process_update(update: object) -> None:
+        assert isinstance(update, Update)
+        recorder.current = update
+        await original(update)
+
+    app.process_update = process_update  # type: ignore[method-assign]
     updates = 0
     elapsed = 0.0
     for n in range(conversations):
@@ -73,7 +107,21 @@ async def bench_engine(conversations: int, folder: Path) -> tuple[int, float]:
         raise RuntimeError(f"{stored} signals stored for {conversations} conversations")
     await app.shutdown()
     await db.close()
-    return updates, elapsed
+    return updates, elapsed, recorder
+
+
+async def bench_replay(trace: list[tuple[Update, list[Reply]]]) -> float:
+    """The same updates and the same answers through the same adapter, without the engine."""
+    request = OfflineRequest(record=False)
+    app = build_application("123456:REPLAY", request=request)
+    await app.initialize()
+    attach_engine(app, ReplayEngine([replies for _update, replies in trace]))  # type: ignore[arg-type]
+    start = time.perf_counter()
+    for update, _replies in trace:
+        await app.process_update(update)
+    elapsed = time.perf_counter() - start
+    await app.shutdown()
+    return elapsed
 
 
 async def bench_echo(updates: int) -> float:
@@ -101,13 +149,21 @@ async def bench_echo(updates: int) -> float:
 async def main() -> None:
     conversations = int(os.environ.get("BENCH_CONVERSATIONS", "2000"))
     with tempfile.TemporaryDirectory() as folder:
-        updates, engine_s = await bench_engine(conversations, Path(folder))
+        updates, engine_s, recorder = await bench_engine(conversations, Path(folder))
+    replay_s = await bench_replay(recorder.trace)
     echo_s = await bench_echo(updates)
     engine_rate, echo_rate = updates / engine_s, updates / echo_s
-    print(f"conversations:     {conversations} complete reports, {updates} updates")
-    print(f"wijksignaal:       {engine_rate:8.0f} updates/s  ({engine_s:.2f} s)")
-    print(f"bare PTB echo:     {echo_rate:8.0f} updates/s  ({echo_s:.2f} s)")
-    print(f"ratio:             {engine_rate / echo_rate:.2f}  (aim: 0.5 or better)")
+    rows = [
+        ("wijksignaal", engine_s),
+        ("same replies, no engine", replay_s),
+        ("bare PTB echo", echo_s),
+    ]
+    print(f"{conversations} complete reports, {updates} updates")
+    for name, seconds in rows:
+        print(f"{name + ':':26} {updates / seconds:8.0f} updates/s  ({seconds:.2f} s)")
+    print(f"{'ratio to the echo:':26} {engine_rate / echo_rate:8.2f}  (aim: 0.5 or better)")
+    engine_ms = (engine_s - replay_s) / updates * 1000
+    print(f"{'engine and storage:':26} {engine_ms:8.3f} ms per update on top of PTB")
 
 
 if __name__ == "__main__":
