@@ -181,9 +181,7 @@ class _Turn:
             self.reask()
 
     async def start(self, flow_id: str) -> None:
-        language = self.state.language
         self.clear()
-        self.state.language = language
         flow = self.engine.flows[flow_id]
         self.state.flow = flow.id
         await self.goto(flow.start)
