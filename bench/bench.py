@@ -23,6 +23,7 @@ from bot.clock import FakeClock
 from bot.config import load_config
 from bot.engine import Engine, Event, Reply, load_flows
 from bot.intake import ACTIONS
+from bot.language import Classifier, CrisisDetector
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ async def one_report(chat: OfflineChat, n: int) -> int:
     await chat.send("/start")
     await chat.tap("Over iemand anders")
     await chat.send(f"Mijn buurman nummer {n} komt al weken niet buiten en de post stapelt op.")
-    await chat.tap("Eenzaamheid")
+    await chat.tap("Ja")  # Gaat het over eenzaamheid?
     await chat.tap("Nee")
     await chat.tap("Ja")
     await chat.send("1503 AB")
@@ -80,6 +81,8 @@ async def bench_engine(conversations: int, folder: Path) -> tuple[int, float, Re
         FakeClock(datetime(2026, 11, 23, 9, tzinfo=UTC)),
         load_flows(actions=ACTIONS),
         ACTIONS,
+        crisis=CrisisDetector.from_file(),
+        classifier=Classifier.from_file(),
     )
     request = OfflineRequest()
     app = build_application("123456:BENCH", request=request)

@@ -23,6 +23,7 @@ from bot.engine import Engine, Flow, load_flows
 from bot.errors import WijksignaalError
 from bot.i18n import LANGUAGES, N_, Catalogs, _, current_language, setup
 from bot.intake import ACTIONS
+from bot.language import Classifier, CrisisDetector
 from storage import Database
 
 EXIT_PROBLEM = 1
@@ -62,10 +63,22 @@ def _load(config_path: Path) -> tuple[Config, dict[str, Flow]]:
     return config, flows
 
 
+def _engine(db: Database, config: Config, flows: dict[str, Flow]) -> Engine:
+    return Engine(
+        db,
+        config,
+        SystemClock(),
+        flows,
+        ACTIONS,
+        crisis=CrisisDetector.from_file(),
+        classifier=Classifier.from_file(),
+    )
+
+
 async def _open_engine(config_path: Path, db_path: Path) -> Engine:
     config, flows = _load(config_path)
     db = await Database.open(db_path)
-    return Engine(db, config, SystemClock(), flows, ACTIONS)
+    return _engine(db, config, flows)
 
 
 async def _console(args: argparse.Namespace) -> int:
@@ -88,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
 
     async def open_db(application: object) -> None:
         db = await Database.open(args.db)
-        attach_engine(app, Engine(db, config, SystemClock(), flows, ACTIONS))
+        attach_engine(app, _engine(db, config, flows))
 
     async def close_db(application: object) -> None:
         engine = app.bot_data.get(ENGINE_KEY)
@@ -111,6 +124,11 @@ def _check(args: argparse.Namespace) -> int:
         load_config(args.config)
     except WijksignaalError as exc:
         problems.extend(exc.problems)
+    for load in (Classifier.from_file, CrisisDetector.from_file):
+        try:
+            load()
+        except WijksignaalError as exc:
+            problems.extend(exc.problems)
     try:
         catalogs = Catalogs()
         problems.extend(catalog_problems(catalogs))

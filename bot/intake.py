@@ -18,6 +18,7 @@ from bot.workdays import deadline_for
 from storage import ConsentAnswer, NewSignal, from_db_time
 
 UNKNOWN_POSTCODE = "onbekend"
+SUGGESTION_STEP = "category_suggest"
 TEAM_LANGUAGE = "nl"
 
 
@@ -30,6 +31,27 @@ def _contact_method(ctx: ActionContext) -> str | None:
         return None
     method = ctx.answers.get("contact_how")
     return method if method in ("chat", "telefoon") else None
+
+
+async def suggest_category(ctx: ActionContext) -> str | None:
+    """Read the description; when the suggestion is confident, ask "Gaat het over ...?" first."""
+    if ctx.classifier is None:
+        return None
+    suggestion = ctx.classifier.classify(ctx.answers["what"])
+    if not suggestion.confident:
+        return None
+    ctx.vars.update(
+        suggested=suggestion.category,
+        suggested_label=_(f"category.{suggestion.category}").lower(),
+        cues=", ".join(suggestion.cues),
+    )
+    return SUGGESTION_STEP
+
+
+async def accept_suggestion(ctx: ActionContext) -> str | None:
+    """The resident said yes to the suggestion: that is the category."""
+    ctx.answers["category"] = ctx.vars["suggested"]
+    return None
 
 
 async def prepare_summary(ctx: ActionContext) -> str | None:
@@ -113,6 +135,8 @@ async def route_signal(ctx: ActionContext) -> str | None:
 
 
 ACTIONS: dict[str, Action] = {
+    "suggest_category": suggest_category,
+    "accept_suggestion": accept_suggestion,
     "prepare_summary": prepare_summary,
     "route_signal": route_signal,
 }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,7 @@ from bot.config import Config, load_config
 from bot.engine import Button, Engine, Event, EventKind, Flow, Reply, load_flows
 from bot.i18n import LANGUAGES, Catalogs, setup
 from bot.intake import ACTIONS
+from bot.language import Classifier, CrisisDetector
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +56,44 @@ def flows(catalogs: Catalogs) -> dict[str, Flow]:
     )
 
 
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    return Classifier.from_file()
+
+
+@pytest.fixture(scope="session")
+def detector() -> CrisisDetector:
+    return CrisisDetector.from_file()
+
+
 @pytest.fixture
-def engine(db: Database, config: Config, clock: FakeClock, flows: dict[str, Flow]) -> Engine:
-    return Engine(db, config, clock, flows, ACTIONS)
+def make_engine(
+    config: Config,
+    clock: FakeClock,
+    flows: dict[str, Flow],
+    classifier: Classifier,
+    detector: CrisisDetector,
+) -> Callable[..., Engine]:
+    """Engines as the command builds them; keyword arguments replace a part."""
+
+    def make(db: Database, **changes: Any) -> Engine:
+        parts: dict[str, Any] = dict(
+            config=config,
+            clock=clock,
+            flows=flows,
+            actions=ACTIONS,
+            crisis=detector,
+            classifier=classifier,
+        )
+        parts.update(changes)
+        return Engine(db, **parts)
+
+    return make
+
+
+@pytest.fixture
+def engine(db: Database, make_engine: Callable[..., Engine]) -> Engine:
+    return make_engine(db)
 
 
 class Chat:
@@ -119,7 +156,8 @@ async def report_until_consent(
     await chat.command("/start")
     await chat.tap(about)
     await chat.say("Ik ben erg eenzaam sinds mijn man is overleden.")
-    await chat.tap("Eenzaamheid")
+    assert chat.last.startswith("Gaat het over eenzaamheid?")
+    await chat.tap("Ja")
     await chat.tap("Nee")
     if about == "Over iemand anders":
         await chat.tap("Ja")

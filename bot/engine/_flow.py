@@ -18,7 +18,8 @@ A flow file looks like::
           - {goto: what}
 
 A step's kind is the one kind key it has: ``say``, ``choice``, ``yesno``, ``consent``, ``text``,
-``action`` or ``end``. Everything is checked at load, and every problem is reported with the file
+``action`` or ``end``. An action may go elsewhere than its ``next``: the steps it may go to are
+listed under ``jumps``. Everything is checked at load, and every problem is reported with the file
 and the step it is in.
 """
 
@@ -81,6 +82,7 @@ class Step:
     version: str | None = None
     given: frozenset[str] = frozenset({YES})
     return_to: str | None = None
+    jumps: tuple[str, ...] = ()
 
     @property
     def asks(self) -> bool:
@@ -216,6 +218,8 @@ class _Reader:
             self.problem(step_id, "a choice step needs 'options'")
         if kind == "action" and value not in self.actions:
             self.problem(step_id, f"unknown action '{value}'")
+        if "jumps" in raw and (kind != "action" or not isinstance(raw["jumps"], list)):
+            self.problem(step_id, "'jumps' is a list of the steps an action may go to instead")
         if kind == "end" and value is not None and not isinstance(value, str):
             self.problem(step_id, "'end' takes a msgid or nothing")
         validators = self.validators(step_id, raw.get("validators"))
@@ -235,10 +239,12 @@ class _Reader:
             version=raw.get("version"),
             given=frozenset(str(g) for g in (given if isinstance(given, list) else [given])),
             return_to=raw.get("return_to"),
+            jumps=tuple(str(j) for j in raw.get("jumps", [])),
         )
 
     def targets(self, step: Step) -> list[str]:
         found = [b.goto for b in step.next] + [o.next for o in step.options if o.next]
+        found += list(step.jumps)
         if step.return_to:
             found.append(step.return_to)
         return found

@@ -20,10 +20,16 @@ from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 from bot.errors import FlowError
 from bot.i18n import LANGUAGES, N_, _, current_language, use_language
+from bot.language import Classifier, CrisisDetector
 from storage import ConversationState, Database, Tx
 
 EXPIRED_NOTICE = N_("engine.expired")
 LANGUAGE_LABELS = {"nl": N_("language.nl"), "en": N_("language.en")}
+CRISIS_MESSAGES = {
+    "acuut": N_("crisis.acuut"),
+    "geweld": N_("crisis.geweld"),
+    "zelfdoding": N_("crisis.zelfdoding"),
+}
 _MAX_STEPS_PER_TURN = 200
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
@@ -41,6 +47,7 @@ class ActionContext:
     event: Event
     now: datetime
     config: Config
+    classifier: Classifier | None = None
     replies: list[Reply] = field(default_factory=list)
 
     @property
@@ -78,6 +85,8 @@ class Engine:
         flows: Mapping[str, Flow],
         actions: Mapping[str, Action],
         main_flow: str = "melding",
+        crisis: CrisisDetector | None = None,
+        classifier: Classifier | None = None,
     ) -> None:
         if main_flow not in flows:
             raise FlowError(f"the main flow '{main_flow}' is missing")
@@ -87,6 +96,8 @@ class Engine:
         self.flows = flows
         self.actions = actions
         self.main_flow = main_flow
+        self.crisis = crisis
+        self.classifier = classifier
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event in one transaction; an update seen before gets no replies."""
@@ -97,7 +108,7 @@ class Engine:
                 if state.seen(event.update_id):
                     return []
                 state.last_update_id = event.update_id
-            turn = _Turn(self, ActionContext(tx, state, event, now, self.config))
+            turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.classifier))
             with use_language(turn.ctx.language):
                 await turn.run()
             await tx.conversations.save(state, now)
@@ -273,7 +284,34 @@ class _Turn:
             return "why"
         return None
 
+    def crisis_first(self, text: str) -> bool:
+        """Answer a crisis at once; ``True`` when the text must not be used as an answer.
+
+        The help line comes before anything else. The text itself is not kept: to go on with
+        the report the resident sends it (or another) again, and a second crisis text at the same
+        question is taken as the answer, after the help line once more.
+        """
+        detector = self.engine.crisis
+        found = detector.detect(text) if detector else None
+        if not found:
+            return False
+        for crisis in found.ids:
+            self.ctx.say(CRISIS_MESSAGES[crisis])
+        here = f"{self.state.flow}:{self.state.step}:{self.state.ask_id}"
+        step = self.step
+        if step is None or not step.asks:
+            self.ctx.say(N_("crisis.start_later"))
+            return True
+        if self.state.data.get("crisis_at") == here:
+            return False
+        self.state.data["crisis_at"] = here
+        self.ctx.say(N_("crisis.go_on"))
+        self.reask()
+        return True
+
     async def text(self, text: str) -> None:
+        if self.crisis_first(text):
+            return
         if self.state.data.get("menu") == "taal":
             lang = self.match_language(text)
             self.state.data.pop("menu", None)
@@ -321,13 +359,10 @@ class _Turn:
                 "at": self.ctx.now.isoformat(),
             }
         target = option.next if option and option.next else self.next_of(step)
-        return_to = self.state.data.get("return_to")
-        if return_to and (target == return_to or target in self.ctx.answers):
-            # Back from a change: skip the questions that were answered before.
-            self.state.data.pop("return_to")
-            target = return_to
         if step.return_to:
+            # A change: ask the chosen question again, then skip what was answered before.
             self.state.data["return_to"] = step.return_to
+            self.ctx.answers.pop(target, None)
         for cleared in option.clear if option else ():
             self.ctx.answers.pop(cleared, None)
         await self.goto(target)
@@ -344,7 +379,10 @@ class _Turn:
         for _count in range(_MAX_STEPS_PER_TURN):
             flow = self.flow
             assert flow is not None
-            if step_id == self.state.data.get("return_to"):
+            return_to = self.state.data.get("return_to")
+            if return_to and flow.steps[step_id].asks and step_id in self.given():
+                step_id = return_to  # back from a change: this was answered before
+            if step_id == return_to:
                 self.state.data.pop("return_to")
             step = flow.steps[step_id]
             self.state.step = step.id
@@ -359,6 +397,10 @@ class _Turn:
             elif step.kind == "action":
                 assert step.action
                 override = await self.engine.actions[step.action](self.ctx)
+                if override and override not in step.jumps:
+                    raise FlowError(
+                        f"action '{step.action}' went to '{override}', not in its jumps"
+                    )
                 step_id = override or self.next_of(step)
             else:  # end
                 if step.text:

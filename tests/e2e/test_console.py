@@ -40,7 +40,7 @@ FIRST_HALF = [
     "/start",
     "2",  # Over iemand anders
     "Mijn buurvrouw is sinds de dood van haar man helemaal alleen.",
-    "Eenzaamheid",
+    "ja",  # Gaat het over eenzaamheid?
     "nee",  # geen direct gevaar
     "ja",  # zij weet ervan
 ]

@@ -49,7 +49,7 @@ def test_a_report_over_polling_survives_a_kill_and_stops_cleanly(tmp_path: Path)
                     ("Over mijzelf", "Wat is er aan de hand?"),
                     (
                         "Ik zit de hele dag alleen en zie niemand meer.",
-                        "Waar gaat het vooral over?",
+                        "Gaat het over eenzaamheid?",
                     ),
                 ],
             )
@@ -64,7 +64,7 @@ def test_a_report_over_polling_survives_a_kill_and_stops_cleanly(tmp_path: Path)
             done = stub.exchange(
                 CHAT,
                 [
-                    ("Eenzaamheid", "Is er nu direct gevaar?"),
+                    ("Ja", "Is er nu direct gevaar?"),
                     ("Nee", "Wat is de postcode"),
                     ("Weet ik niet", "Mogen wij uw melding bewaren"),
                     ("Ja, dat is goed", "Mag het wijkteam contact"),
@@ -74,7 +74,7 @@ def test_a_report_over_polling_survives_a_kill_and_stops_cleanly(tmp_path: Path)
                 ],
             )
             assert "Sociaal wijkteam Centraal (intake)" in done["text"]
-            categories = [m for m in stub.sent if m["text"].startswith("Waar gaat het vooral")]
+            categories = [m for m in stub.sent if m["text"].startswith("Gaat het over")]
             assert len(categories) == 1, "the redelivered text was not answered a second time"
             assert "answerCallbackQuery" in stub.calls
         finally:

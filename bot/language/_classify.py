@@ -1,0 +1,86 @@
+"""Category suggestion: which of the ten categories a free text is about, and why.
+
+Every cue of a category that occurs in the text, not negated and not inside an ``ignore``
+phrase ("ik maak me zorgen"), adds its weight (strong 2,
+ordinary 1, weak 0.5) to that category's score; a token counts once per category, longer cues
+first. The suggestion is the highest score; its confidence is ``s1 / (s1 + s2 + 1)`` with
+``s2`` the runner-up, so one ordinary cue alone gives 0.5, and a close second lowers it. Nothing
+found suggests ``overig`` with confidence 0. The resident always decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.domain import CATEGORIES
+from bot.language._cues import CUES_DIR, load_cue_file
+from bot.language._text import Cue, Token, tokenize, words
+
+NEGATORS = frozenset({"niet", "geen", "nooit", "niks", "niets", "zonder", "nergens", "allerminst"})
+NEGATION_REACH = 2
+SUGGEST_THRESHOLD = 0.5
+FALLBACK = "overig"
+IGNORE = "ignore"  # phrases whose words are no cue at all ("ik maak me zorgen")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The best category, how sure (0 to 1), and the resident's words that pointed to it."""
+
+    category: str
+    confidence: float
+    cues: tuple[str, ...]
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def confident(self) -> bool:
+        """Whether to ask "Gaat het over ...?" instead of showing every category."""
+        return self.confidence >= SUGGEST_THRESHOLD
+
+
+def negated(tokens: list[Token], match: tuple[int, ...]) -> bool:
+    """A negator up to two words before the match, in the same clause, not part of it."""
+    start = match[0]
+    for i in range(max(0, start - NEGATION_REACH), start):
+        if tokens[i].clause == tokens[start].clause and tokens[i].surface in NEGATORS:
+            return True
+    return False
+
+
+class Classifier:
+    """Suggests a category from the cue lists in ``config/cues/categories.yaml``."""
+
+    def __init__(self, cues: dict[str, list[Cue]]) -> None:
+        self.ignored = cues.get(IGNORE, [])
+        self.cues = {
+            category: sorted(found, key=lambda c: (-len(c.terms), -c.weight))
+            for category, found in cues.items()
+            if category != IGNORE
+        }
+
+    @classmethod
+    def from_file(cls, path: Path = CUES_DIR / "categories.yaml") -> Classifier:
+        return cls(load_cue_file(path, CATEGORIES, extra=(IGNORE,)))
+
+    def classify(self, text: str) -> Suggestion:
+        tokens = tokenize(text)
+        ignored = {i for cue in self.ignored for match in cue.find(tokens) for i in match}
+        scores: dict[str, float] = {}
+        found: dict[str, list[tuple[int, str]]] = {}
+        for category, cues in self.cues.items():
+            used = set(ignored)
+            for cue in cues:
+                for match in cue.find(tokens):
+                    if used.intersection(match) or negated(tokens, match):
+                        continue
+                    used.update(match)
+                    scores[category] = scores.get(category, 0.0) + cue.weight
+                    found.setdefault(category, []).append((match[0], words(tokens, match)))
+        if not scores:
+            return Suggestion(FALLBACK, 0.0, (), {})
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0])))
+        best, s1 = ranked[0]
+        s2 = ranked[1][1] if len(ranked) > 1 else 0.0
+        cues_in_order = tuple(dict.fromkeys(text for _pos, text in sorted(found[best])))
+        return Suggestion(best, round(s1 / (s1 + s2 + 1), 2), cues_in_order, scores)
