@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import exporting
 from bot.channels.console import run_console
@@ -45,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help=_(N_("cli.check.help")))
     check.add_argument("--config", required=True, type=Path)
+
+    classify = commands.add_parser("classify", help=_(N_("cli.classify.help")))
+    classify.add_argument("text", metavar="TEXT", help=_(N_("cli.classify.text_help")))
+    classify.add_argument("--json", action="store_true")
 
     export = commands.add_parser("export", help=_(N_("cli.export.help")))
     export.add_argument("--config", required=True, type=Path)
@@ -158,6 +164,43 @@ async def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def classification(classifier: Classifier, detector: CrisisDetector, text: str) -> dict[str, Any]:
+    """One message as ``classify --json`` prints it; ``crisis`` is the most urgent id or None."""
+    suggestion = classifier.classify(text)
+    crisis = detector.detect(text)
+    return {
+        "category": suggestion.category,
+        "confidence": suggestion.confidence,
+        "cues": list(suggestion.cues),
+        "crisis": crisis.ids[0] if crisis else None,
+        "crisis_all": list(crisis.ids),
+    }
+
+
+def _classify(args: argparse.Namespace) -> int:
+    classifier, detector = Classifier.from_file(), CrisisDetector.from_file()
+    texts = (line.rstrip("\n") for line in sys.stdin) if args.text == "-" else [args.text]
+    for text in texts:
+        if not text.strip():
+            continue
+        result = classification(classifier, detector, text)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            continue
+        print(
+            _(
+                N_("cli.classify.result"),
+                label=_(f"category.{result['category']}"),
+                category=result["category"],
+                confidence=f"{result['confidence']:.2f}",
+                cues=", ".join(result["cues"]) or "-",
+            )
+        )
+        if result["crisis"]:
+            print(_(N_("cli.classify.crisis"), crisis=", ".join(result["crisis_all"])))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wijksignaal`` command; returns the exit status."""
     current_language.set(os.environ.get("WIJKSIGNAAL_LANG", "nl"))
@@ -173,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "classify":
+            return _classify(args)
         if args.command == "console":
             return asyncio.run(_console(args))
         return asyncio.run(_export(args))

@@ -254,3 +254,56 @@ async def test_a_failing_action_rolls_the_whole_turn_back(
     chat.engine = make_engine(db)
     await chat.tap("Versturen")
     assert "WS-2026-00001" in chat.last
+
+
+async def test_a_crisis_gets_the_help_line_first_and_the_text_is_not_kept(
+    chat: Chat, engine: Engine
+) -> None:
+    """Suicide in a free text: 113 at once, before the flow goes on; nothing of it stored."""
+    await chat.command("/start")
+    await chat.tap("Over iemand anders")
+    await chat.say("Mijn buurman zegt dat hij dood wil.")
+    assert chat.replies[0].text.startswith("Bel nu 113")
+    assert "Stuur uw antwoord dan nog een keer" in chat.replies[1].text
+    assert chat.last.startswith("Wat is er aan de hand?")
+    state = await state_of(engine, chat)
+    assert "what" not in state.data.get("answers", {})
+    assert "dood" not in str(state.data)
+
+
+async def test_after_a_crisis_the_resident_may_go_on_with_the_report(chat: Chat) -> None:
+    """The same text again at the same question: the help line once more, then the flow."""
+    await chat.command("/start")
+    await chat.tap("Over iemand anders")
+    await chat.say("Mijn buurman zegt dat hij dood wil.")
+    await chat.say("Mijn buurman zegt dat hij dood wil.")
+    assert chat.replies[0].text.startswith("Bel nu 113")
+    assert chat.last.startswith("Waar gaat het vooral over?")
+
+
+@pytest.mark.parametrize(
+    ("text", "first_line"),
+    [
+        ("Mijn buurvrouw ligt op de grond en ademt niet", "Bel nu 112."),
+        ("Mijn man bedreigt mij", "Bel Veilig Thuis: 0800-2000."),
+    ],
+)
+async def test_every_free_text_is_checked_even_outside_a_flow_or_at_buttons(
+    chat: Chat, text: str, first_line: str
+) -> None:
+    """A first message, and free text where buttons are asked, are checked too."""
+    await chat.say(text)
+    assert chat.replies[0].text.startswith(first_line)
+    assert "/start" in chat.last
+    await chat.command("/start")
+    await chat.say(text)
+    assert chat.replies[0].text.startswith(first_line)
+    assert chat.last == ABOUT
+
+
+async def test_idioms_do_not_raise_the_alarm(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("Ik schrik me dood van de rekeningen.")
+    assert not any(r.text.startswith("Bel") for r in chat.replies)
+    assert chat.last.startswith("Gaat het over geldzorgen of schulden?")

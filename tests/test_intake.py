@@ -201,3 +201,51 @@ async def test_an_unknown_postcode_goes_to_the_intake_team(chat: Chat, engine: E
     (signal,) = await signals(engine)
     assert signal.team == "centraal" and signal.postcode4 is None
     assert signal.route_reason.startswith("Geen postcode bekend")
+
+
+async def test_the_suggestion_shows_the_residents_words_and_yes_applies_it(
+    chat: Chat, engine: Engine
+) -> None:
+    """'Gaat het over ...?' with the words that led to it; the category only on 'Ja'."""
+    await chat.command("/start")
+    await chat.tap("Over de buurt")
+    await chat.say("De bovenburen maken elke nacht herrie.")
+    assert chat.last.startswith("Gaat het over overlast of ruzie in de buurt?")
+    assert "herrie" in chat.last
+    assert chat.labels == ["Ja", "Nee, iets anders", "Waarom vraag ik dit?"]
+    async with engine.db.transaction() as tx:
+        state = await tx.conversations.get(chat.chat_id)
+    assert "category" not in state.data["answers"], "never applied silently"
+    await chat.tap("Ja")
+    assert chat.last == "Is er nu direct gevaar?"
+
+
+async def test_no_shows_every_category(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.tap("Over de buurt")
+    await chat.say("De bovenburen maken elke nacht herrie.")
+    await chat.tap("Nee, iets anders")
+    assert chat.last.startswith("Waar gaat het vooral over?")
+    assert len(chat.labels) == 11
+
+
+async def test_an_unclear_text_goes_straight_to_every_category(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("Ik weet niet goed hoe ik het moet zeggen.")
+    assert chat.last.startswith("Waar gaat het vooral over?")
+
+
+async def test_changing_the_description_keeps_the_chosen_category(
+    chat: Chat, engine: Engine
+) -> None:
+    """Aanpassen → Wat er speelt: only that question, then the summary again."""
+    await report_until_consent(chat)
+    await chat.tap("Ja, dat is goed")
+    await chat.tap("Via deze chat")
+    await chat.tap("Nee, liever niet")
+    await chat.tap("Aanpassen")
+    await chat.tap("Wat er speelt")
+    await chat.say("Ik voel me al maanden heel alleen.")
+    assert "Wat er speelt: Ik voel me al maanden heel alleen." in chat.last
+    assert "Soort zorg: Eenzaamheid" in chat.last

@@ -4,7 +4,8 @@ A cue is written as words separated by spaces, matched in order:
 
 - a word matches a token when their lemmas (simplemma, Dutch) or written forms are equal,
   accents ignored (``hygiene`` = ``hygiëne``); when a word of 7 letters or more is nearly equal
-  (a typo: same first letter, rapidfuzz ratio ≥ 90); or when the token is a compound ending in
+  (a typo: same first letter, one letter changed, added or left out: rapidfuzz's Levenshtein
+  distance); or when the token is a compound ending in
   a word of 5 letters or more (``energierekening`` matches ``rekening``);
 - ``a|b`` is either word; ``=rook`` matches the written form only (not ``roken``);
 - at most one other word may stand between two words of a cue; ``...`` allows up to five.
@@ -18,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import simplemma
-from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 FUZZY_MIN_LENGTH = 7
-FUZZY_MIN_SCORE = 90
+FUZZY_MAX_EDITS = 1
 COMPOUND_MIN_LENGTH = 5
 NEAR_GAP = 1
 FAR_GAP = 5
@@ -91,8 +92,8 @@ class Term:
             if (
                 len(form) >= FUZZY_MIN_LENGTH
                 and form[0] == token.surface[:1]
-                and abs(len(form) - len(token.surface)) <= 1
-                and fuzz.ratio(form, token.surface) >= FUZZY_MIN_SCORE
+                and abs(len(form) - len(token.surface)) <= FUZZY_MAX_EDITS
+                and Levenshtein.distance(form, token.surface) <= FUZZY_MAX_EDITS
             ):
                 return True
         return False

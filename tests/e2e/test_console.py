@@ -146,3 +146,27 @@ def test_errors_are_one_clear_line_never_a_traceback(tmp_path: Path) -> None:
     for result in (missing, no_token, unwritable, no_db, bad_args):
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) <= 3
+
+
+def test_classify_prints_one_json_object_per_line() -> None:
+    lines = "Ik ben zo eenzaam en krijg nooit bezoek\nIk denk aan zelfmoord\n\nHallo\n"
+    result = wijksignaal("classify", "-", "--json", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    first, second, third = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["category"] == "eenzaamheid" and first["crisis"] is None
+    assert first["cues"] == ["eenzaam", "nooit bezoek"] and 0.5 <= first["confidence"] <= 1
+    assert second["crisis"] == "zelfdoding"
+    assert third == {
+        "category": "overig",
+        "confidence": 0.0,
+        "cues": [],
+        "crisis": None,
+        "crisis_all": [],
+    }
+
+
+def test_classify_a_single_text_in_words() -> None:
+    result = wijksignaal("classify", "Ik heb schulden bij de deurwaarder")
+    assert result.returncode == 0
+    assert result.stdout.startswith("Geldzorgen of schulden (geldzorgen), zekerheid")
+    assert "schulden" in result.stdout
