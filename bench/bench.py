@@ -8,6 +8,7 @@ prints; it asserts nothing about speed.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tempfile
 import time
@@ -149,6 +150,28 @@ async def bench_echo(updates: int) -> float:
     return elapsed
 
 
+def bench_language(rounds: int = 20) -> tuple[int, float, float]:
+    """Crisis check plus category suggestion over the labelled messages: count, mean, worst ms."""
+    classifier, detector = Classifier.from_file(), CrisisDetector.from_file()
+    texts = [
+        json.loads(line)["text"]
+        for path in (
+            ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
+            ROOT / "tests" / "data" / "extra-signals.jsonl",
+        )
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    times = []
+    for _round in range(rounds):
+        for text in texts:
+            start = time.perf_counter()
+            detector.detect(text)
+            classifier.classify(text)
+            times.append(time.perf_counter() - start)
+    return len(texts), sum(times) / len(times) * 1000, max(times) * 1000
+
+
 async def main() -> None:
     conversations = int(os.environ.get("BENCH_CONVERSATIONS", "2000"))
     with tempfile.TemporaryDirectory() as folder:
@@ -167,6 +190,11 @@ async def main() -> None:
     print(f"{'ratio to the echo:':26} {engine_rate / echo_rate:8.2f}  (aim: 0.5 or better)")
     engine_ms = (engine_s - replay_s) / updates * 1000
     print(f"{'engine and storage:':26} {engine_ms:8.3f} ms per update on top of PTB")
+    count, mean_ms, worst_ms = bench_language()
+    print(
+        f"{'crisis + suggestion:':26} {mean_ms:8.2f} ms per message on average, "
+        f"{worst_ms:.2f} ms at worst ({count} labelled messages, 20 rounds)"
+    )
 
 
 if __name__ == "__main__":

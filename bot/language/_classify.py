@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.domain import CATEGORIES
 from bot.language._cues import CUES_DIR, load_cue_file
-from bot.language._text import Cue, Token, tokenize, words
+from bot.language._text import Cue, Lexicon, Token, tokenize, words
 
 NEGATORS = frozenset({"niet", "geen", "nooit", "niks", "niets", "zonder", "nergens", "allerminst"})
 NEGATION_REACH = 2
@@ -58,6 +58,7 @@ class Classifier:
             for category, found in cues.items()
             if category != IGNORE
         }
+        self.lexicon = Lexicon(c for found in cues.values() for c in found)
 
     @classmethod
     def from_file(cls, path: Path = CUES_DIR / "categories.yaml") -> Classifier:
@@ -65,13 +66,14 @@ class Classifier:
 
     def classify(self, text: str) -> Suggestion:
         tokens = tokenize(text)
-        ignored = {i for cue in self.ignored for match in cue.find(tokens) for i in match}
+        matched = self.lexicon.match_sets(tokens)
+        ignored = {i for cue in self.ignored for match in cue.find(tokens, matched) for i in match}
         scores: dict[str, float] = {}
         found: dict[str, list[tuple[int, str]]] = {}
         for category, cues in self.cues.items():
             used = set(ignored)
             for cue in cues:
-                for match in cue.find(tokens):
+                for match in cue.find(tokens, matched):
                     if used.intersection(match) or negated(tokens, match):
                         continue
                     used.update(match)

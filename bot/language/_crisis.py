@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.language._cues import CUES_DIR, load_cue_file
-from bot.language._text import Cue, tokenize, words
+from bot.language._text import Cue, Lexicon, tokenize, words
 
 CRISES: tuple[str, ...] = ("acuut", "geweld", "zelfdoding")
 NOT_CRISIS = "not_crisis"
@@ -32,6 +32,7 @@ class CrisisDetector:
     def __init__(self, cues: dict[str, list[Cue]]) -> None:
         self.cues = {crisis: cues[crisis] for crisis in CRISES}
         self.exceptions = cues.get(NOT_CRISIS, [])
+        self.lexicon = Lexicon(c for found in cues.values() for c in found)
 
     @classmethod
     def from_file(cls, path: Path = CUES_DIR / "crisis.yaml") -> CrisisDetector:
@@ -40,12 +41,15 @@ class CrisisDetector:
     def detect(self, text: str) -> Crisis:
         """The crisis ids found (in the order of :data:`CRISES`) and the cues that found them."""
         tokens = tokenize(text)
-        excused = {i for cue in self.exceptions for match in cue.find(tokens) for i in match}
+        matched = self.lexicon.match_sets(tokens)
+        excused = {
+            i for cue in self.exceptions for match in cue.find(tokens, matched) for i in match
+        }
         ids: list[str] = []
         cues: list[str] = []
         for crisis, crisis_cues in self.cues.items():
             for cue in crisis_cues:
-                for match in cue.find(tokens):
+                for match in cue.find(tokens, matched):
                     if excused.intersection(match):
                         continue
                     if crisis not in ids:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -79,24 +80,50 @@ class Term:
     exact: bool
     gap_before: int
 
-    def matches(self, token: Token) -> bool:
-        if token.surface in self.forms:
-            return True
-        if self.exact:
-            return False
-        if token.lemma in self.lemmas or token.surface in self.lemmas:
-            return True
-        for form in self.forms:
-            if len(form) >= COMPOUND_MIN_LENGTH and token.surface.endswith(form):
-                return True
-            if (
-                len(form) >= FUZZY_MIN_LENGTH
-                and form[0] == token.surface[:1]
-                and abs(len(form) - len(token.surface)) <= FUZZY_MAX_EDITS
-                and Levenshtein.distance(form, token.surface) <= FUZZY_MAX_EDITS
-            ):
-                return True
-        return False
+
+class Lexicon:
+    """Every term of a set of cues, indexed, so that each token is looked up once.
+
+    A token matches a term by written form, by lemma (unless the term is ``=exact``), as a
+    compound ending in a form of 5 letters or more, or as a near form of 7 letters or more
+    (same first letter, one edit).
+    """
+
+    def __init__(self, cues: Iterable[Cue]) -> None:
+        self.by_form: dict[str, set[int]] = {}
+        self.by_lemma: dict[str, set[int]] = {}
+        self.by_suffix: dict[str, set[int]] = {}
+        self.near: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for cue in cues:
+            for term in cue.terms:
+                key = id(term)
+                for form in term.forms:
+                    self.by_form.setdefault(form, set()).add(key)
+                    if term.exact:
+                        continue
+                    if len(form) >= COMPOUND_MIN_LENGTH:
+                        self.by_suffix.setdefault(form, set()).add(key)
+                    if len(form) >= FUZZY_MIN_LENGTH:
+                        self.near.setdefault((form[0], len(form)), []).append((form, key))
+                if not term.exact:
+                    for lem in term.lemmas:
+                        self.by_lemma.setdefault(lem, set()).add(key)
+
+    def lookup(self, token: Token) -> set[int]:
+        """The ids of the terms that ``token`` matches."""
+        word = token.surface
+        found = set(self.by_form.get(word, ()))
+        found |= self.by_lemma.get(token.lemma, set()) | self.by_lemma.get(word, set())
+        for start in range(1, len(word) - COMPOUND_MIN_LENGTH + 1):
+            found |= self.by_suffix.get(word[start:], set())
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            for form, key in self.near.get((word[:1], length), ()):
+                if key not in found and Levenshtein.distance(form, word) <= FUZZY_MAX_EDITS:
+                    found.add(key)
+        return found
+
+    def match_sets(self, tokens: list[Token]) -> list[set[int]]:
+        return [self.lookup(token) for token in tokens]
 
 
 @dataclass(frozen=True)
@@ -107,17 +134,27 @@ class Cue:
     terms: tuple[Term, ...]
     weight: float = 1.0
 
-    def find(self, tokens: list[Token]) -> list[tuple[int, ...]]:
-        """Every match: the positions of the tokens it covers (greedy, left to right)."""
+    def find(
+        self, tokens: list[Token], matched: list[set[int]] | None = None
+    ) -> list[tuple[int, ...]]:
+        """Every match: the positions of the tokens it covers (greedy, left to right).
+
+        ``matched`` is what a :class:`Lexicon` holding this cue found for each token; without
+        it, each term is tried on each token.
+        """
+        if matched is None:
+            matched = Lexicon([self]).match_sets(tokens)
+        first = id(self.terms[0])
         found = []
-        for start, token in enumerate(tokens):
-            if not self.terms[0].matches(token):
+        for start in range(len(tokens)):
+            if first not in matched[start]:
                 continue
             positions = [start]
             for term in self.terms[1:]:
                 last = positions[-1]
+                key = id(term)
                 window = range(last + 1, min(len(tokens), last + 2 + term.gap_before))
-                hit = next((i for i in window if term.matches(tokens[i])), None)
+                hit = next((i for i in window if key in matched[i]), None)
                 if hit is None:
                     break
                 positions.append(hit)
