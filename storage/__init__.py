@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from storage._conversations import Conversations, ConversationState
 from storage._db import Database, migrations
+from storage._members import Invite, Member, Members
 from storage._people import People, Person
 from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
 from storage._time import from_db_time, to_db_time
@@ -18,6 +19,9 @@ __all__ = [
     "ConversationState",
     "Conversations",
     "Database",
+    "Invite",
+    "Member",
+    "Members",
     "NewSignal",
     "People",
     "Person",

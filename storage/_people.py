@@ -31,6 +31,12 @@ class People:
         )
         return Person(*rows[0]) if rows else None
 
+    async def by_id(self, person_id: int) -> Person | None:
+        rows = await self._tx.read(
+            "SELECT id, telegram_id, role, language FROM people WHERE id = ?", (person_id,)
+        )
+        return Person(*rows[0]) if rows else None
+
     async def ensure(self, telegram_id: int, language: str, now: datetime) -> Person:
         """The person with this Telegram id, created as a ``bewoner`` if new."""
         await self._tx.write(

@@ -73,13 +73,15 @@ class StoredSignal:
     deadline: date
     route_reason: str
     language: str
+    claimed_by: int | None = None
+    outcome: str | None = None
     consents: list[ConsentAnswer] = field(default_factory=list)
 
 
 _COLUMNS = (
     "id, ref, created_at, category, team, status, about, subject_knows, description, postcode,"
     " postcode4, anonymous, source, reporter_id, contact_method, contact_phone, deadline,"
-    " route_reason, language"
+    " route_reason, language, claimed_by, outcome"
 )
 
 
@@ -180,6 +182,43 @@ class Signals:
     async def all(self) -> list[StoredSignal]:
         return await self._select("ORDER BY id", ())
 
+    async def open_of(self, teams: frozenset[str] | None) -> list[StoredSignal]:
+        """Signals not closed, of ``teams`` (``None``: of every team)."""
+        if teams is None:
+            return await self._select("WHERE status != 'afgerond' ORDER BY id", ())
+        marks = ",".join("?" * len(teams))
+        return await self._select(
+            f"WHERE status != 'afgerond' AND team IN ({marks}) ORDER BY id", tuple(sorted(teams))
+        )
+
+    async def of_teams_since(self, teams: frozenset[str], since: datetime) -> list[StoredSignal]:
+        """Signals of ``teams`` made at or after ``since``."""
+        marks = ",".join("?" * len(teams))
+        return await self._select(
+            f"WHERE team IN ({marks}) AND created_at >= ? ORDER BY id",
+            (*sorted(teams), to_db_time(since)),
+        )
+
+    async def change(
+        self,
+        signal: StoredSignal,
+        at: datetime,
+        actor: str,
+        kind: str,
+        to_status: str,
+        note: str | None = None,
+        *,
+        claimed_by: int | None = None,
+        outcome: str | None = None,
+        team: str | None = None,
+    ) -> None:
+        """Move ``signal`` to ``to_status`` and record the event (the caller checked the move)."""
+        await self._tx.write(
+            "UPDATE signals SET status = ?, claimed_by = ?, outcome = ?, team = ? WHERE id = ?",
+            (to_status, claimed_by, outcome, team or signal.team, signal.id),
+        )
+        await self.add_event(signal.id, at, actor, kind, signal.status, to_status, note)
+
     async def _select(self, where: str, params: tuple[object, ...]) -> list[StoredSignal]:
         rows = await self._tx.read(f"SELECT {_COLUMNS} FROM signals {where}", params)
         signals = [
@@ -203,6 +242,8 @@ class Signals:
                 deadline=date.fromisoformat(r[16]),
                 route_reason=r[17],
                 language=r[18],
+                claimed_by=r[19],
+                outcome=r[20],
             )
             for r in rows
         ]

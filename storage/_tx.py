@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from storage._conversations import Conversations
+from storage._members import Members
 from storage._people import People
 from storage._signals import Signals
 
@@ -35,6 +36,7 @@ class Tx:
         self.people = People(self)
         self.conversations = Conversations(self)
         self.signals = Signals(self)
+        self.members = Members(self)
 
     async def read(self, sql: str, params: Params = ()) -> list[Any]:
         """All rows of a query, in one round trip."""

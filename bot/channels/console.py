@@ -25,7 +25,9 @@ def _match(buttons: tuple[Button, ...], line: str) -> Button | None:
 
 
 def render(reply: Reply) -> str:
-    """A reply as the console prints it."""
+    """A reply as the console prints it; one for another chat says so."""
+    if reply.chat_id is not None:
+        return "\n".join(f"[chat {reply.chat_id}] {line}" for line in reply.text.split("\n"))
     lines = [
         f"bot> {line}" if i == 0 else (f"     {line}" if line else "")
         for i, line in enumerate(reply.text.split("\n"))
@@ -67,7 +69,7 @@ async def run_console(
         replies = await engine.handle(event_from_line(user_id, line, buttons))
         for reply in replies:
             print(render(reply), file=stdout, flush=True)
-        shown = [r.buttons for r in replies if r.buttons]
+        shown = [r.buttons for r in replies if r.buttons and r.chat_id is None]
         if shown:
             buttons = shown[-1]
         elif replies:

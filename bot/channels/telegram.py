@@ -41,21 +41,21 @@ def event_from_update(update: Update) -> Event | None:
         return None
     user = update.effective_user
     user_id = user.id if user else chat.id
+    name = user.first_name if user else None
     if update.callback_query is not None:
-        return Event(
-            chat.id, user_id, EventKind.BUTTON, update.callback_query.data or "", update.update_id
-        )
+        data = update.callback_query.data or ""
+        return Event(chat.id, user_id, EventKind.BUTTON, data, update.update_id, name)
     if update.edited_message is not None:
-        return Event(chat.id, user_id, EventKind.EDITED, "", update.update_id)
+        return Event(chat.id, user_id, EventKind.EDITED, "", update.update_id, name)
     message = update.message
     if message is None:
         return None
     if message.text is None:
-        return Event(chat.id, user_id, EventKind.UNSUPPORTED, "", update.update_id)
+        return Event(chat.id, user_id, EventKind.UNSUPPORTED, "", update.update_id, name)
     entities = message.entities or ()
     if any(e.type == MessageEntityType.BOT_COMMAND and e.offset == 0 for e in entities):
-        return Event(chat.id, user_id, EventKind.COMMAND, message.text, update.update_id)
-    return Event(chat.id, user_id, EventKind.TEXT, message.text, update.update_id)
+        return Event(chat.id, user_id, EventKind.COMMAND, message.text, update.update_id, name)
+    return Event(chat.id, user_id, EventKind.TEXT, message.text, update.update_id, name)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -74,7 +74,8 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await update.callback_query.answer()
     engine: Engine = context.application.bot_data[ENGINE_KEY]
     for reply in await engine.handle(event):
-        await context.bot.send_message(event.chat_id, reply.text, reply_markup=keyboard(reply))
+        chat_id = reply.chat_id if reply.chat_id is not None else event.chat_id
+        await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
-from bot.engine._runner import Action, ActionContext, Engine
+from bot.engine._runner import Action, ActionContext, Engine, Handler, Service, StartFlow
 from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 
@@ -18,6 +18,9 @@ __all__ = [
     "Event",
     "EventKind",
     "Flow",
+    "Handler",
+    "Service",
+    "StartFlow",
     "Invalid",
     "Reply",
     "Step",

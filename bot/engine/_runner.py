@@ -8,7 +8,7 @@ the state in the same transaction as whatever the turn's actions wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,6 +74,27 @@ Action = Callable[[ActionContext], Awaitable[str | None]]
 """A named action; it may return a step id to go to instead of the step's ``next``."""
 
 
+@dataclass(frozen=True)
+class StartFlow:
+    """What a command or button handler returns to start a flow, with values for its texts."""
+
+    flow: str
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[ActionContext, str], Awaitable[StartFlow | None]]
+"""A service's command (gets the arguments) or button (gets the data after its prefix)."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """Commands and buttons a service adds to the engine; ``start_payload`` gets /start CODE."""
+
+    commands: Mapping[str, Handler] = field(default_factory=dict)
+    buttons: Mapping[str, Handler] = field(default_factory=dict)
+    start_payload: Handler | None = None
+
+
 class Engine:
     """Runs the flows of ``conversations/`` for every chat, whatever the channel."""
 
@@ -87,6 +108,7 @@ class Engine:
         main_flow: str = "melding",
         crisis: CrisisDetector | None = None,
         classifier: Classifier | None = None,
+        services: Sequence[Service] = (),
     ) -> None:
         if main_flow not in flows:
             raise FlowError(f"the main flow '{main_flow}' is missing")
@@ -98,6 +120,13 @@ class Engine:
         self.main_flow = main_flow
         self.crisis = crisis
         self.classifier = classifier
+        self.commands: dict[str, Handler] = {}
+        self.buttons: dict[str, Handler] = {}
+        self.start_payload: Handler | None = None
+        for service in services:
+            self.commands.update(service.commands)
+            self.buttons.update(service.buttons)
+            self.start_payload = service.start_payload or self.start_payload
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event in one transaction; an update seen before gets no replies."""
@@ -191,14 +220,26 @@ class _Turn:
             self.ctx.say(N_("engine.unsupported"))
             self.reask()
 
-    async def start(self, flow_id: str) -> None:
+    async def start(self, flow_id: str, values: Mapping[str, Any] | None = None) -> None:
         self.clear()
         flow = self.engine.flows[flow_id]
         self.state.flow = flow.id
+        if values:
+            self.state.data["vars"] = dict(values)
         await self.goto(flow.start)
 
+    async def run_handler(self, handler: Handler, argument: str) -> None:
+        started = await handler(self.ctx, argument)
+        if started is not None:
+            await self.start(started.flow, started.vars)
+
     async def command(self, name: str) -> None:
-        if name == "start":
+        payload = self.ctx.event.command_args
+        if name == "start" and payload and self.engine.start_payload:
+            await self.run_handler(self.engine.start_payload, payload)
+        elif name in self.engine.commands:
+            await self.run_handler(self.engine.commands[name], payload)
+        elif name == "start":
             await self.start(self.engine.main_flow)
         elif name == "stop":
             if self.state.flow:
@@ -235,6 +276,9 @@ class _Turn:
         kind, _sep, rest = data.partition(":")
         if kind == "l" and rest in LANGUAGES:
             self.set_language(rest)
+            return
+        if kind in self.engine.buttons:
+            await self.run_handler(self.engine.buttons[kind], rest)
             return
         step = self.step
         ask, _sep, index = rest.partition(":")

@@ -23,6 +23,7 @@ class Event:
     kind: EventKind
     text: str = ""
     update_id: int | None = None
+    user_name: str | None = None
 
     @classmethod
     def button(cls, chat_id: int, data: str, update_id: int | None = None) -> Event:
@@ -33,6 +34,12 @@ class Event:
         """``/Hulp@bot extra`` → ``hulp``."""
         word = self.text.strip().split(maxsplit=1)[0] if self.text.strip() else ""
         return word.lstrip("/").split("@", 1)[0].lower()
+
+    @property
+    def command_args(self) -> str:
+        """``/signaal WS-2026-00001`` → ``WS-2026-00001``."""
+        parts = self.text.strip().split(maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 else ""
 
 
 @dataclass(frozen=True)
@@ -47,3 +54,4 @@ class Reply:
 
     text: str
     buttons: tuple[Button, ...] = ()
+    chat_id: int | None = None  # another chat than the one the event came from
