@@ -18,12 +18,12 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot.assembly import build_engine
 from bot.channels.telegram import attach_engine, build_application
 from bot.channels.telegram_offline import OfflineChat, OfflineRequest, text_update
 from bot.clock import FakeClock
 from bot.config import load_config
-from bot.engine import Engine, Event, Reply, load_flows
-from bot.intake import ACTIONS
+from bot.engine import Engine, Event, Reply
 from bot.language import Classifier, CrisisDetector
 from storage import Database
 
@@ -76,15 +76,7 @@ class ReplayEngine:
 async def bench_engine(conversations: int, folder: Path) -> tuple[int, float, RecordingEngine]:
     config = load_config(ROOT / "config" / "example.toml")
     db = await Database.open(folder / "bench.db")
-    engine = Engine(
-        db,
-        config,
-        FakeClock(datetime(2026, 11, 23, 9, tzinfo=UTC)),
-        load_flows(actions=ACTIONS),
-        ACTIONS,
-        crisis=CrisisDetector.from_file(),
-        classifier=Classifier.from_file(),
-    )
+    engine = build_engine(db, config, FakeClock(datetime(2026, 11, 23, 9, tzinfo=UTC)))
     request = OfflineRequest()
     app = build_application("123456:BENCH", request=request)
     await app.initialize()

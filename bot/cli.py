@@ -16,15 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import exporting
+from bot import assembly, exporting
 from bot.channels.console import run_console
 from bot.checks import catalog_problems
 from bot.clock import SystemClock
 from bot.config import Config, load_config
-from bot.engine import Engine, Flow, load_flows
+from bot.engine import Engine, Flow
 from bot.errors import WijksignaalError
-from bot.i18n import LANGUAGES, N_, Catalogs, _, current_language, setup
-from bot.intake import ACTIONS
+from bot.i18n import N_, Catalogs, _, current_language, setup
 from bot.language import Classifier, CrisisDetector
 from storage import Database
 
@@ -62,23 +61,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(config_path: Path) -> tuple[Config, dict[str, Flow]]:
     config = load_config(config_path)
-    catalogs = Catalogs()
-    flows = load_flows(
-        actions=ACTIONS, has_msgid=lambda m: all(catalogs.has(m, lang) for lang in LANGUAGES)
-    )
-    return config, flows
+    return config, assembly.flows(Catalogs())
 
 
 def _engine(db: Database, config: Config, flows: dict[str, Flow]) -> Engine:
-    return Engine(
-        db,
-        config,
-        SystemClock(),
-        flows,
-        ACTIONS,
-        crisis=CrisisDetector.from_file(),
-        classifier=Classifier.from_file(),
-    )
+    return assembly.build_engine(db, config, SystemClock(), flows)
 
 
 async def _open_engine(config_path: Path, db_path: Path) -> Engine:
@@ -138,9 +125,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         catalogs = Catalogs()
         problems.extend(catalog_problems(catalogs))
-        load_flows(
-            actions=ACTIONS, has_msgid=lambda m: all(catalogs.has(m, lang) for lang in LANGUAGES)
-        )
+        assembly.flows(catalogs)
     except WijksignaalError as exc:
         problems.extend(exc.problems)
     for problem in problems:

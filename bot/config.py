@@ -10,7 +10,7 @@ import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +38,7 @@ class Team:
     id: str
     name: str
     postcodes: tuple[PostcodeRange, ...] = ()
+    group_chat: int | None = None  # gets counts only, never descriptions or personal data
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Config:
     categories: dict[str, CategorySettings]
     conversation_expiry: timedelta = timedelta(hours=24)
     reference_prefix: str = "WS"
+    bot_username: str = "wijksignaal_bot"
+    invite_valid_for: timedelta = timedelta(hours=72)
+    digest_time: time = time(8, 30)
     router: Router = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +144,27 @@ def load_config(path: Path | str) -> Config:
                 value=conversations["expire_after"],
             )
 
+    telegram = _table(raw, "telegram", problems)
+    username = str(telegram.get("username", "wijksignaal_bot")).lstrip("@")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", username):
+        problems.add("telegram.username", N_("config.error.username"), value=username)
+    invites = _table(raw, "invites", problems)
+    valid_for = timedelta(hours=72)
+    if "valid_for" in invites:
+        try:
+            valid_for = parse_duration(str(invites["valid_for"]))
+        except ValueError:
+            problems.add(
+                "invites.valid_for", N_("config.error.duration"), value=invites["valid_for"]
+            )
+    digest = _table(raw, "digest", problems)
+    digest_time = time(8, 30)
+    if "time" in digest:
+        try:
+            digest_time = time.fromisoformat(str(digest["time"]))
+        except ValueError:
+            problems.add("digest.time", N_("config.error.clock_time"), value=digest["time"])
+
     teams: dict[str, Team] = {}
     raw_teams = raw.get("teams", [])
     if not isinstance(raw_teams, list) or not raw_teams:
@@ -171,7 +196,13 @@ def load_config(path: Path | str) -> Config:
                 ranges.append(parse_postcode_spec(str(spec)))
             except ValueError:
                 problems.add(f"{where}.postcodes", N_("config.error.postcode"), value=spec)
-        teams[team_id] = Team(team_id, team_name, tuple(ranges))
+        group_chat = entry.get("group_chat")
+        if group_chat is not None and (
+            isinstance(group_chat, bool) or not isinstance(group_chat, int)
+        ):
+            problems.add(f"{where}.group_chat", N_("config.error.chat_id"), value=group_chat)
+            group_chat = None
+        teams[team_id] = Team(team_id, team_name, tuple(ranges), group_chat)
 
     intake = municipality.get("intake_team")
     if not isinstance(intake, str) or intake not in teams:
@@ -224,5 +255,8 @@ def load_config(path: Path | str) -> Config:
         teams=teams,
         categories=categories,
         conversation_expiry=expiry,
+        bot_username=username,
+        invite_valid_for=valid_for,
+        digest_time=digest_time,
         reference_prefix=prefix,
     )

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import assembly
 from bot.clock import FakeClock
 from bot.config import Config, load_config
-from bot.engine import Button, Engine, Event, EventKind, Flow, Reply, load_flows
-from bot.i18n import LANGUAGES, Catalogs, setup
-from bot.intake import ACTIONS
+from bot.engine import Button, Engine, Event, EventKind, Flow, Reply
+from bot.i18n import Catalogs, setup
 from bot.language import Classifier, CrisisDetector
 from storage import Database
 
@@ -51,9 +51,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def flows(catalogs: Catalogs) -> dict[str, Flow]:
-    return load_flows(
-        actions=ACTIONS, has_msgid=lambda m: all(catalogs.has(m, lang) for lang in LANGUAGES)
-    )
+    return assembly.flows(catalogs)
 
 
 @pytest.fixture(scope="session")
@@ -77,16 +75,9 @@ def make_engine(
     """Engines as the command builds them; keyword arguments replace a part."""
 
     def make(db: Database, **changes: Any) -> Engine:
-        parts: dict[str, Any] = dict(
-            config=config,
-            clock=clock,
-            flows=flows,
-            actions=ACTIONS,
-            crisis=detector,
-            classifier=classifier,
-        )
+        parts: dict[str, Any] = dict(crisis=detector, classifier=classifier)
         parts.update(changes)
-        return Engine(db, **parts)
+        return assembly.build_engine(db, config, clock, flows, **parts)
 
     return make
 

@@ -11,7 +11,6 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.engine import ActionContext, Engine, Event, EventKind
-from bot.intake import ACTIONS
 from storage import Database
 from tests.conftest import Chat, report_until_consent
 
@@ -240,7 +239,7 @@ async def test_a_failing_action_rolls_the_whole_turn_back(
         await ctx.tx.write("INSERT INTO reference_counters (year, last) VALUES (1, 1)")
         raise RuntimeError("disk on fire")
 
-    chat = Chat(make_engine(db, actions={**ACTIONS, "route_signal": broken}))
+    chat = Chat(make_engine(db, replace_actions={"route_signal": broken}))
     await report_until_consent(chat)
     await chat.tap("Nee, liever niet")
     await chat.tap("Ja, zonder naam melden")

@@ -103,6 +103,7 @@ class Flow:
     path: Path
     start: str
     steps: Mapping[str, Step] = field(default_factory=dict)
+    screen: bool = True  # check every free text for a crisis first
 
     def msgids(self) -> set[str]:
         return {m for step in self.steps.values() for m in step.msgids()}
@@ -293,7 +294,7 @@ def load_flow(path: Path, actions: Iterable[str]) -> Flow:
     reader.check_graph(str(raw.get("start")), steps)
     if reader.problems:
         raise FlowError(reader.problems)
-    return Flow(str(flow_id), path, str(raw["start"]), steps)
+    return Flow(str(flow_id), path, str(raw["start"]), steps, raw.get("screen", True) is not False)
 
 
 def load_flows(

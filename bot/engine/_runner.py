@@ -336,7 +336,10 @@ class _Turn:
         question is taken as the answer, after the help line once more.
         """
         detector = self.engine.crisis
-        found = detector.detect(text) if detector else None
+        flow = self.flow
+        if detector is None or (flow is not None and not flow.screen):
+            return False
+        found = detector.detect(text)
         if not found:
             return False
         for crisis in found.ids:

@@ -1,0 +1,497 @@
+"""The wijkteam's side in the chat: invites, the queue, a signal, and its status changes.
+
+Every command and button checks, in the turn's own transaction, that the person is an active
+member of the signal's team (or a coordinator). A resident, a member of another team or a
+revoked member gets one plain refusal and no data, whatever the callback data says. Statuses
+move only as in :data:`TRANSITIONS`; every move is a signal event, and every view of a signal's
+personal data is logged.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from babel.dates import format_date, format_timedelta
+
+from bot.config import Config
+from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
+from bot.i18n import N_, _, translate
+from bot.workdays import add_working_days
+from storage import Member, StoredSignal, Tx
+
+PAGE_SIZE = 5
+OUTCOMES: tuple[str, ...] = (
+    "contact_gelegd",
+    "doorverwezen",
+    "collectief_aanbod",
+    "geen_actie_nodig",
+    "niet_bereikbaar",
+)
+OPEN = frozenset({"nieuw", "opgepakt", "doorgestuurd", "heropend"})
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "opgepakt": frozenset({"nieuw", "doorgestuurd", "heropend"}),
+    "afgerond": frozenset({"opgepakt"}),
+    "doorgestuurd": OPEN,
+    "heropend": frozenset({"afgerond"}),
+}
+QUEUE_ROLES = frozenset({"teamlid", "coordinator"})
+# Texts looked up by id; listed here so that extraction finds them.
+_DYNAMIC_TEXTS = (
+    N_("status.nieuw"),
+    N_("status.opgepakt"),
+    N_("status.afgerond"),
+    N_("status.doorgestuurd"),
+    N_("status.heropend"),
+    N_("outcome.contact_gelegd.label"),
+    N_("outcome.doorverwezen.label"),
+    N_("outcome.collectief_aanbod.label"),
+    N_("outcome.geen_actie_nodig.label"),
+    N_("outcome.niet_bereikbaar.label"),
+    N_("outcome.contact_gelegd.resident"),
+    N_("outcome.doorverwezen.resident"),
+    N_("outcome.collectief_aanbod.resident"),
+    N_("outcome.geen_actie_nodig.resident"),
+    N_("outcome.niet_bereikbaar.resident"),
+    N_("team.invite.welcome.teamlid"),
+    N_("team.invite.welcome.raadslid"),
+    N_("team.invite.welcome.coordinator"),
+)
+REFUSED = N_("team.refused")
+NOT_FOUND = N_("team.not_found")
+
+
+def allowed(status: str, to_status: str) -> bool:
+    """Whether a signal may move from ``status`` to ``to_status``."""
+    return status in TRANSITIONS.get(to_status, frozenset())
+
+
+def can_work(member: Member | None, signal: StoredSignal | None = None) -> bool:
+    """An active team member or coordinator; with a signal, one of its team."""
+    if member is None or member.role not in QUEUE_ROLES:
+        return False
+    return signal is None or member.role == "coordinator" or signal.team in member.teams
+
+
+def new_code() -> str:
+    """A one-time invite code that fits a Telegram deep link."""
+    return secrets.token_urlsafe(12)
+
+
+@dataclass(frozen=True)
+class Lateness:
+    over: bool
+    seriously: bool
+
+
+def lateness(signal: StoredSignal, config: Config, today: date) -> Lateness:
+    """ "over tijd" past the deadline; "ernstig over tijd" past three times it."""
+    if signal.status == "afgerond":
+        return Lateness(False, False)
+    days = config.categories[signal.category].deadline_working_days
+    created = signal.created_at.astimezone(config.timezone).date()
+    return Lateness(today > signal.deadline, today > add_working_days(created, 3 * days))
+
+
+def urgency_order(signals: list[StoredSignal], config: Config, today: date) -> list[StoredSignal]:
+    """Over deadline first (the most late first), then by deadline."""
+    return sorted(
+        signals, key=lambda s: (not lateness(s, config, today).over, s.deadline, s.created_at)
+    )
+
+
+class TeamDesk:
+    """The team side as engine commands, buttons and flow actions."""
+
+    ACTION_NAMES = ("close_signal", "forward_signal")
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def service(self) -> Service:
+        return Service(
+            commands={
+                "code": self.redeem,
+                "wachtrij": self.queue,
+                "signaal": self.show,
+            },
+            buttons={
+                "q": self.queue,
+                "v": self.show,
+                "c": self.claim,
+                "x": self.ask_outcome,
+                "o": self.choose_outcome,
+                "h": self.ask_team,
+                "f": self.choose_team,
+                "r": self.reopen,
+            },
+            start_payload=self.redeem,
+        )
+
+    def actions(self) -> dict[str, Action]:
+        found: dict[str, Action] = {
+            "close_signal": self.close_signal,
+            "forward_signal": self.forward_signal,
+        }
+        assert tuple(found) == self.ACTION_NAMES
+        return found
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def today(self, ctx: ActionContext) -> date:
+        return ctx.now.astimezone(self.config.timezone).date()
+
+    async def member(self, ctx: ActionContext) -> Member | None:
+        return await ctx.tx.members.get(ctx.event.user_id)
+
+    async def signal_for(self, ctx: ActionContext, ref: str) -> tuple[Member, StoredSignal] | None:
+        """The member and the signal, or ``None`` after telling why not (same words either way)."""
+        member = await self.member(ctx)
+        if not can_work(member):
+            ctx.say(REFUSED)
+            return None
+        assert member is not None
+        signal = await ctx.tx.signals.by_ref(ref.strip().upper())
+        if signal is None or not can_work(member, signal):
+            ctx.say(NOT_FOUND, ref=ref.strip())
+            return None
+        return member, signal
+
+    def status_label(self, signal: StoredSignal) -> str:
+        return _(f"status.{signal.status}")
+
+    # -- invites ---------------------------------------------------------------------------
+
+    async def redeem(self, ctx: ActionContext, code: str) -> StartFlow | None:
+        invite = await ctx.tx.members.invite(code.strip())
+        if invite is None or invite.used_at is not None or invite.expires_at < ctx.now:
+            ctx.say(N_("team.invite.invalid"))
+            return None
+        person = await ctx.tx.people.ensure(ctx.event.user_id, ctx.language, ctx.now)
+        await ctx.tx.members.redeem(invite, person.id, ctx.event.user_name, ctx.now)
+        team = self.config.team_name(invite.team) if invite.team else ""
+        ctx.say(f"team.invite.welcome.{invite.role}", team=team)
+        return None
+
+    # -- the queue -------------------------------------------------------------------------
+
+    async def queue(self, ctx: ActionContext, argument: str) -> StartFlow | None:
+        member = await self.member(ctx)
+        if not can_work(member):
+            ctx.say(REFUSED)
+            return None
+        assert member is not None
+        teams = None if member.role == "coordinator" else member.teams
+        today = self.today(ctx)
+        signals = urgency_order(await ctx.tx.signals.open_of(teams), self.config, today)
+        if not signals:
+            ctx.say(N_("team.queue.empty"))
+            return None
+        pages = (len(signals) + PAGE_SIZE - 1) // PAGE_SIZE
+        page = min(max(int(argument) if argument.strip().isdigit() else 1, 1), pages)
+        shown = signals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        lines = [_(N_("team.queue.title"), count=len(signals), page=page, pages=pages)]
+        for signal in shown:
+            lines.append(await self.queue_line(ctx, signal, today))
+        buttons = [Button(_(N_("team.button.view"), ref=s.ref), f"v:{s.ref}") for s in shown]
+        if page > 1:
+            buttons.append(Button(_(N_("team.button.previous")), f"q:{page - 1}"))
+        if page < pages:
+            buttons.append(Button(_(N_("team.button.next")), f"q:{page + 1}"))
+        ctx.replies.append(Reply("\n\n".join(lines), tuple(buttons)))
+        return None
+
+    async def queue_line(self, ctx: ActionContext, signal: StoredSignal, today: date) -> str:
+        late = lateness(signal, self.config, today)
+        marks = []
+        if signal.claimed_by is not None:
+            marks.append(
+                _(N_("team.queue.claimed_by"), name=await self.name_of(ctx, signal.claimed_by))
+            )
+        if late.seriously:
+            marks.append(_(N_("team.late.seriously")))
+        elif late.over:
+            marks.append(_(N_("team.late.over")))
+        return _(
+            N_("team.queue.line"),
+            ref=signal.ref,
+            category=_(f"category.{signal.category}"),
+            postcode=signal.postcode4 or "-",
+            team=self.config.team_name(signal.team),
+            age=format_timedelta(ctx.now - signal.created_at, locale=ctx.language),
+            deadline=format_date(signal.deadline, "EEE d MMM", locale=ctx.language),
+            status=self.status_label(signal),
+            marks=(" · " + " · ".join(marks)) if marks else "",
+        )
+
+    async def name_of(self, ctx: ActionContext, person_id: int) -> str:
+        rows = await ctx.tx.read(
+            "SELECT COALESCE(display_name, telegram_id) FROM people WHERE id = ?", (person_id,)
+        )
+        return str(rows[0][0]) if rows else "?"
+
+    # -- one signal ------------------------------------------------------------------------
+
+    async def show(self, ctx: ActionContext, ref: str) -> StartFlow | None:
+        found = await self.signal_for(ctx, ref)
+        if found is None:
+            return None
+        member, signal = found
+        await ctx.tx.members.log_view(signal.id, member.person_id, ctx.now)
+        ctx.replies.append(Reply(await self.describe(ctx, signal), self.signal_buttons(signal)))
+        return None
+
+    async def describe(self, ctx: ActionContext, signal: StoredSignal) -> str:
+        given = [c for c in signal.consents if c.given]
+        consent = ", ".join(f"{c.purpose} ({c.text_version})" for c in given) or "-"
+        if signal.anonymous:
+            contact = _(N_("team.contact.anonymous"))
+        elif signal.contact_method == "chat":
+            contact = _(N_("team.contact.chat"))
+        elif signal.contact_method == "telefoon":
+            contact = _(N_("team.contact.phone"), phone=signal.contact_phone or "")
+        else:
+            contact = _(N_("team.contact.none"))
+        knows = ""
+        if signal.about == "ander":
+            key = (
+                N_("team.signal.knows_yes") if signal.subject_knows else N_("team.signal.knows_no")
+            )
+            knows = _(key)
+        late = lateness(signal, self.config, self.today(ctx))
+        claimed = await self.name_of(ctx, signal.claimed_by) if signal.claimed_by else "-"
+        return _(
+            N_("team.signal.view"),
+            ref=signal.ref,
+            status=self.status_label(signal),
+            late=_(N_("team.late.seriously"))
+            if late.seriously
+            else (_(N_("team.late.over")) if late.over else ""),
+            category=_(f"category.{signal.category}"),
+            about=_(f"melding.about.{signal.about}"),
+            knows=knows,
+            description=signal.description,
+            postcode=signal.postcode or signal.postcode4 or "-",
+            team=self.config.team_name(signal.team),
+            reason=signal.route_reason,
+            created=format_date(
+                signal.created_at.astimezone(self.config.timezone),
+                "EEEE d MMMM",
+                locale=ctx.language,
+            ),
+            deadline=format_date(signal.deadline, "EEEE d MMMM", locale=ctx.language),
+            consent=consent,
+            contact=contact,
+            source=signal.source,
+            claimed=claimed,
+        )
+
+    def signal_buttons(self, signal: StoredSignal) -> tuple[Button, ...]:
+        buttons = []
+        if allowed(signal.status, "opgepakt"):
+            buttons.append(Button(_(N_("team.button.claim")), f"c:{signal.ref}"))
+        if allowed(signal.status, "afgerond"):
+            buttons.append(Button(_(N_("team.button.close")), f"x:{signal.ref}"))
+        if allowed(signal.status, "doorgestuurd"):
+            buttons.append(Button(_(N_("team.button.forward")), f"h:{signal.ref}"))
+        if allowed(signal.status, "heropend"):
+            buttons.append(Button(_(N_("team.button.reopen")), f"r:{signal.ref}"))
+        return tuple(buttons)
+
+    # -- status changes --------------------------------------------------------------------
+
+    def refuse_move(self, ctx: ActionContext, signal: StoredSignal, to_status: str) -> bool:
+        if allowed(signal.status, to_status):
+            return False
+        ctx.say(
+            N_("team.move.refused"),
+            ref=signal.ref,
+            status=self.status_label(signal),
+            to=_(f"status.{to_status}"),
+        )
+        return True
+
+    async def claim(self, ctx: ActionContext, ref: str) -> StartFlow | None:
+        found = await self.signal_for(ctx, ref)
+        if found is None:
+            return None
+        member, signal = found
+        if signal.status == "opgepakt":
+            if signal.claimed_by == member.person_id:
+                ctx.say(N_("team.claim.yours"), ref=signal.ref)
+            else:
+                name = await self.name_of(ctx, signal.claimed_by) if signal.claimed_by else "?"
+                ctx.say(N_("team.claim.taken"), ref=signal.ref, name=name)
+            return None
+        if self.refuse_move(ctx, signal, "opgepakt"):
+            return None
+        await ctx.tx.signals.change(
+            signal, ctx.now, member.name, "opgepakt", "opgepakt", claimed_by=member.person_id
+        )
+        ctx.say(N_("team.claim.done"), ref=signal.ref)
+        await self.tell_reporter(ctx, signal, N_("reporter.claimed"))
+        return None
+
+    async def ask_outcome(self, ctx: ActionContext, ref: str) -> StartFlow | None:
+        found = await self.signal_for(ctx, ref)
+        if found is None:
+            return None
+        member, signal = found
+        if self.refuse_move(ctx, signal, "afgerond") or not await self.may_close(
+            ctx, member, signal
+        ):
+            return None
+        buttons = tuple(Button(_(f"outcome.{o}.label"), f"o:{signal.ref}:{o}") for o in OUTCOMES)
+        ctx.replies.append(Reply(_(N_("team.close.outcome"), ref=signal.ref), buttons))
+        return None
+
+    async def may_close(self, ctx: ActionContext, member: Member, signal: StoredSignal) -> bool:
+        if member.role == "coordinator" or signal.claimed_by == member.person_id:
+            return True
+        name = await self.name_of(ctx, signal.claimed_by) if signal.claimed_by else "?"
+        ctx.say(N_("team.close.not_yours"), ref=signal.ref, name=name)
+        return False
+
+    async def choose_outcome(self, ctx: ActionContext, data: str) -> StartFlow | None:
+        ref, _sep, outcome = data.rpartition(":")
+        found = await self.signal_for(ctx, ref)
+        if found is None or outcome not in OUTCOMES:
+            return None
+        member, signal = found
+        if self.refuse_move(ctx, signal, "afgerond") or not await self.may_close(
+            ctx, member, signal
+        ):
+            return None
+        return StartFlow(
+            "afronden",
+            {"ref": signal.ref, "outcome": outcome, "outcome_label": _(f"outcome.{outcome}.label")},
+        )
+
+    async def close_signal(self, ctx: ActionContext) -> str | None:
+        """Flow action: close with the chosen outcome and the (optional) note, checked again."""
+        found = await self.signal_for(ctx, ctx.vars["ref"])
+        if found is None:
+            return "gone"
+        member, signal = found
+        if self.refuse_move(ctx, signal, "afgerond") or not await self.may_close(
+            ctx, member, signal
+        ):
+            return "gone"
+        note = ctx.answers.get("note")
+        outcome = ctx.vars["outcome"]
+        await ctx.tx.signals.change(
+            signal,
+            ctx.now,
+            member.name,
+            "afgerond",
+            "afgerond",
+            None if note == "geen" else note,
+            claimed_by=signal.claimed_by,
+            outcome=outcome,
+        )
+        await self.tell_reporter(ctx, signal, N_("reporter.closed"), outcome=outcome)
+        return None
+
+    async def ask_team(self, ctx: ActionContext, ref: str) -> StartFlow | None:
+        found = await self.signal_for(ctx, ref)
+        if found is None:
+            return None
+        _member, signal = found
+        if self.refuse_move(ctx, signal, "doorgestuurd"):
+            return None
+        buttons = tuple(
+            Button(team.name, f"f:{signal.ref}:{team.id}")
+            for team in self.config.teams.values()
+            if team.id != signal.team
+        )
+        ctx.replies.append(Reply(_(N_("team.forward.which"), ref=signal.ref), buttons))
+        return None
+
+    async def choose_team(self, ctx: ActionContext, data: str) -> StartFlow | None:
+        ref, _sep, team = data.rpartition(":")
+        found = await self.signal_for(ctx, ref)
+        if found is None or team not in self.config.teams:
+            return None
+        _member, signal = found
+        if self.refuse_move(ctx, signal, "doorgestuurd"):
+            return None
+        return StartFlow(
+            "doorsturen",
+            {"ref": signal.ref, "team": team, "team_name": self.config.team_name(team)},
+        )
+
+    async def forward_signal(self, ctx: ActionContext) -> str | None:
+        """Flow action: hand the signal to another team with the reason, and tell that team."""
+        found = await self.signal_for(ctx, ctx.vars["ref"])
+        if found is None:
+            return "gone"
+        member, signal = found
+        if self.refuse_move(ctx, signal, "doorgestuurd"):
+            return "gone"
+        team = ctx.vars["team"]
+        await ctx.tx.signals.change(
+            signal,
+            ctx.now,
+            member.name,
+            "doorgestuurd",
+            "doorgestuurd",
+            ctx.answers["reason"],
+            team=team,
+        )
+        for colleague in await ctx.tx.members.of_team(team):
+            ctx.replies.append(
+                Reply(
+                    translate(
+                        N_("team.forward.arrived"),
+                        ctx.language,
+                        ref=signal.ref,
+                        source=self.config.team_name(signal.team),
+                        reason=ctx.answers["reason"],
+                    ),
+                    (Button(_(N_("team.button.view"), ref=signal.ref), f"v:{signal.ref}"),),
+                    chat_id=colleague.telegram_id,
+                )
+            )
+        return None
+
+    async def reopen(self, ctx: ActionContext, ref: str) -> StartFlow | None:
+        found = await self.signal_for(ctx, ref)
+        if found is None:
+            return None
+        member, signal = found
+        if self.refuse_move(ctx, signal, "heropend"):
+            return None
+        await ctx.tx.signals.change(signal, ctx.now, member.name, "heropend", "heropend")
+        ctx.say(N_("team.reopen.done"), ref=signal.ref)
+        return None
+
+    async def tell_reporter(
+        self, ctx: ActionContext, signal: StoredSignal, key: str, outcome: str | None = None
+    ) -> None:
+        """Where the reporter agreed to contact through the chat, tell them in their language."""
+        if signal.contact_method != "chat" or signal.reporter_id is None:
+            return
+        reporter = await ctx.tx.people.by_id(signal.reporter_id)
+        if reporter is None:
+            return
+        lang = signal.language
+        ctx.replies.append(
+            Reply(
+                translate(
+                    key,
+                    lang,
+                    ref=signal.ref,
+                    team=self.config.team_name(signal.team),
+                    outcome=translate(f"outcome.{outcome}.resident", lang) if outcome else "",
+                ),
+                chat_id=reporter.telegram_id,
+            )
+        )
+
+
+async def create_invite(tx: Tx, config: Config, role: str, team: str | None, now: datetime) -> str:
+    """Store a new one-time invite; the code."""
+    code = new_code()
+    await tx.members.create_invite(code, role, team, now, now + config.invite_valid_for)
+    return code
