@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
+
 from bot import assembly, exporting
 from bot.channels.console import run_console
 from bot.checks import catalog_problems
@@ -25,6 +27,7 @@ from bot.engine import Engine, Flow
 from bot.errors import WijksignaalError
 from bot.i18n import N_, Catalogs, _, current_language, setup
 from bot.language import Classifier, CrisisDetector
+from bot.team import create_invite
 from storage import Database
 
 EXIT_PROBLEM = 1
@@ -46,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help=_(N_("cli.check.help")))
     check.add_argument("--config", required=True, type=Path)
+
+    invite = commands.add_parser("invite", help=_(N_("cli.invite.help")))
+    invite.add_argument("--config", required=True, type=Path)
+    invite.add_argument("--db", required=True, type=Path)
+    invite.add_argument("--role", required=True, choices=("teamlid", "raadslid", "coordinator"))
+    invite.add_argument("--team")
+
+    members = commands.add_parser("members", help=_(N_("cli.members.help")))
+    members_commands = members.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = members_commands.add_parser("list", help=_(N_("cli.members.list.help")))
+    revoke = members_commands.add_parser("revoke", help=_(N_("cli.members.revoke.help")))
+    revoke.add_argument("--user", required=True, type=int)
+    for sub in (listing, revoke):
+        sub.add_argument("--config", required=True, type=Path)
+        sub.add_argument("--db", required=True, type=Path)
 
     classify = commands.add_parser("classify", help=_(N_("cli.classify.help")))
     classify.add_argument("text", metavar="TEXT", help=_(N_("cli.classify.text_help")))
@@ -137,15 +155,63 @@ def _check(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace) -> int:
-    load_config(args.config)
-    if not args.db.is_file():
-        raise WijksignaalError(_(N_("cli.no_database"), db=args.db))
-    db = await Database.open(args.db)
+    _config, db = await _open_existing(args)
     try:
         text = await exporting.export(db, args.format, with_personal_data=args.with_personal_data)
     finally:
         await db.close()
     sys.stdout.write(text)
+    return 0
+
+
+async def _open_existing(args: argparse.Namespace) -> tuple[Config, Database]:
+    config = load_config(args.config)
+    if not args.db.is_file():
+        raise WijksignaalError(_(N_("cli.no_database"), db=args.db))
+    return config, await Database.open(args.db)
+
+
+async def _invite(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.role in ("teamlid", "raadslid") and args.team not in config.teams:
+        known = ", ".join(config.teams)
+        raise WijksignaalError(_(N_("cli.invite.team_needed"), role=args.role, known=known))
+    if args.role == "coordinator" and args.team:
+        raise WijksignaalError(_(N_("cli.invite.no_team")))
+    db = await Database.open(args.db)
+    now = SystemClock().now()
+    try:
+        async with db.transaction() as tx:
+            code = await create_invite(tx, config, args.role, args.team, now)
+    finally:
+        await db.close()
+    expires = format_datetime(
+        now + config.invite_valid_for, "EEEE d MMMM HH:mm", tzinfo=config.timezone, locale="nl"
+    )
+    print(_(N_("cli.invite.done"), code=code, expires=expires))
+    print(f"https://t.me/{config.bot_username}?start={code}")
+    return 0
+
+
+async def _members(args: argparse.Namespace) -> int:
+    config, db = await _open_existing(args)
+    now = SystemClock().now()
+    try:
+        async with db.transaction() as tx:
+            if args.action == "revoke":
+                if not await tx.members.revoke(args.user, now):
+                    raise WijksignaalError(_(N_("cli.members.unknown"), user=args.user))
+                print(_(N_("cli.members.revoked"), user=args.user))
+                return 0
+            found = await tx.members.all()
+    finally:
+        await db.close()
+    if not found:
+        print(_(N_("cli.members.none")))
+    for member, revoked_at in found:
+        teams = ", ".join(config.team_name(t) for t in sorted(member.teams)) or "-"
+        state = _(N_("cli.members.revoked_at"), at=revoked_at.date()) if revoked_at else ""
+        print(f"{member.telegram_id}\t{member.name}\t{member.role}\t{teams}\t{state}".rstrip())
     return 0
 
 
@@ -203,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "classify":
             return _classify(args)
+        if args.command == "invite":
+            return asyncio.run(_invite(args))
+        if args.command == "members":
+            return asyncio.run(_members(args))
         if args.command == "console":
             return asyncio.run(_console(args))
         return asyncio.run(_export(args))

@@ -1,0 +1,290 @@
+"""The team side through the engine: invites, the queue, a signal, status changes and access,
+as a member, a member of another team, a revoked member, a coordinator and a resident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.engine import Engine, Event, EventKind
+from bot.team import TRANSITIONS, allowed, create_invite
+from tests.conftest import Chat
+
+RESIDENT, MEMBER, COLLEAGUE, OTHER_TEAM, COORDINATOR = 42, 500, 501, 600, 700
+
+
+async def invite(engine: Engine, role: str, team: str | None) -> str:
+    async with engine.db.transaction() as tx:
+        return await create_invite(tx, engine.config, role, team, engine.clock.now())
+
+
+async def join(engine: Engine, chat_id: int, role: str, team: str | None, name: str) -> Chat:
+    chat = Chat(engine, chat_id)
+    code = await invite(engine, role, team)
+    chat.replies = await engine.handle(
+        Event(chat_id, chat_id, EventKind.COMMAND, f"/start {code}", None, name)
+    )
+    return chat
+
+
+async def report(
+    engine: Engine, chat: Chat, postcode: str = "1503 AB", contact: str = "Via deze chat"
+) -> str:
+    """A resident's report routed to Zaandam-Noord; its reference."""
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("Ik ben erg eenzaam en krijg nooit bezoek.")
+    await chat.tap("Ja")
+    await chat.tap("Nee")
+    await chat.say(postcode)
+    await chat.tap("Ja, dat is goed")
+    await chat.tap(contact)
+    await chat.tap("Nee, liever niet")
+    await chat.tap("Versturen")
+    ref = chat.last.split("Uw nummer is ")[1].split(".")[0]
+    return ref
+
+
+@pytest.fixture
+async def team(engine: Engine) -> dict[str, Chat]:
+    return {
+        "resident": Chat(engine, RESIDENT),
+        "member": await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna"),
+        "colleague": await join(engine, COLLEAGUE, "teamlid", "zaandam-noord", "Bram"),
+        "other": await join(engine, OTHER_TEAM, "teamlid", "krommenie", "Cor"),
+        "coordinator": await join(engine, COORDINATOR, "coordinator", None, "Dina"),
+    }
+
+
+async def test_an_invite_says_what_the_person_can_do_and_works_once(engine: Engine) -> None:
+    code = await invite(engine, "teamlid", "zaandam-noord")
+    first = Chat(engine, 900)
+    await first.command(f"/code {code}")
+    assert first.last.startswith("Welkom bij Sociaal wijkteam Zaandam-Noord.")
+    assert "/wachtrij" in first.last
+    second = Chat(engine, 901)
+    await second.command(f"/start {code}")
+    assert "werkt niet" in second.last
+    await second.command("/wachtrij")
+    assert second.last == "Dit is alleen voor medewerkers van het wijkteam."
+
+
+async def test_an_expired_invite_is_refused(
+    engine: Engine, clock: FakeClock, config: Config
+) -> None:
+    code = await invite(engine, "coordinator", None)
+    clock.advance(config.invite_valid_for + timedelta(minutes=1))
+    chat = Chat(engine, 902)
+    await chat.command(f"/start {code}")
+    assert "werkt niet" in chat.last
+
+
+def test_the_transitions_table() -> None:
+    """DOMAIN.md: nieuw → opgepakt → afgerond; doorgestuurd from open; afgerond → heropend."""
+    assert allowed("nieuw", "opgepakt") and allowed("heropend", "opgepakt")
+    assert allowed("opgepakt", "afgerond") and not allowed("nieuw", "afgerond")
+    assert not allowed("afgerond", "afgerond"), "closing twice"
+    assert not allowed("opgepakt", "opgepakt")
+    assert all(
+        allowed(s, "doorgestuurd") for s in ("nieuw", "opgepakt", "heropend", "doorgestuurd")
+    )
+    assert not allowed("afgerond", "doorgestuurd")
+    assert allowed("afgerond", "heropend") and not allowed("nieuw", "heropend")
+    assert set(TRANSITIONS) == {"opgepakt", "afgerond", "doorgestuurd", "heropend"}
+
+
+async def test_the_queue_shows_the_teams_open_signals_most_urgent_first(
+    engine: Engine, team: dict[str, Chat], clock: FakeClock
+) -> None:
+    first = await report(engine, team["resident"])
+    clock.advance(timedelta(days=9))  # the first is now over its deadline
+    second = await report(engine, Chat(engine, 43), postcode="1504")
+    await team["member"].command("/wachtrij")
+    text = team["member"].last
+    assert text.startswith("Open signalen: 2.")
+    assert text.index(first) < text.index(second)
+    assert "over tijd" in text.split(second)[0]
+    assert "Eenzaamheid · 1503 Sociaal wijkteam Zaandam-Noord" in text
+    assert team["member"].labels == [f"Bekijk {first}", f"Bekijk {second}"]
+    await team["other"].command("/wachtrij")
+    assert team["other"].last == "Er zijn geen open signalen. Mooi zo."
+    await team["coordinator"].command("/wachtrij")
+    assert "Open signalen: 2." in team["coordinator"].last
+
+
+async def test_long_queues_are_paged(engine: Engine, team: dict[str, Chat]) -> None:
+    for n in range(7):
+        await report(engine, Chat(engine, 1000 + n))
+    await team["member"].command("/wachtrij")
+    assert "Pagina 1 van 2" in team["member"].last
+    assert team["member"].labels[-1] == "Volgende"
+    await team["member"].tap("Volgende")
+    assert "Pagina 2 van 2" in team["member"].last
+    assert len([b for b in team["member"].labels if b.startswith("Bekijk")]) == 2
+
+
+async def test_viewing_a_signal_shows_details_by_consent_and_is_logged(
+    engine: Engine, team: dict[str, Chat]
+) -> None:
+    ref = await report(engine, team["resident"])
+    await team["member"].command(f"/signaal {ref}")
+    view = team["member"].last
+    assert "Ik ben erg eenzaam en krijg nooit bezoek." in view
+    assert "Contact: via de chat" in view
+    assert "melden (melden-2026-11)" in view
+    assert team["member"].labels == ["Oppakken", "Doorsturen"]
+    async with engine.db.transaction() as tx:
+        signal = await tx.signals.by_ref(ref)
+        assert signal is not None
+        views = await tx.members.views(signal.id)
+    assert [who for who, _at in views] == [MEMBER]
+
+
+@pytest.mark.parametrize("who", ["resident", "other"])
+async def test_outsiders_get_no_data_even_with_forged_buttons(
+    engine: Engine, team: dict[str, Chat], who: str
+) -> None:
+    ref = await report(engine, team["resident"])
+    chat = team[who]
+    for event in (
+        Event(chat.chat_id, chat.chat_id, EventKind.COMMAND, f"/signaal {ref}"),
+        Event(chat.chat_id, chat.chat_id, EventKind.BUTTON, f"v:{ref}"),
+        Event(chat.chat_id, chat.chat_id, EventKind.BUTTON, f"c:{ref}"),
+        Event(chat.chat_id, chat.chat_id, EventKind.BUTTON, f"o:{ref}:geen_actie_nodig"),
+        Event(chat.chat_id, chat.chat_id, EventKind.BUTTON, "q:1"),
+    ):
+        replies = await engine.handle(event)
+        text = " ".join(r.text for r in replies)
+        assert "eenzaam" not in text and "1503" not in text
+        assert text in (
+            "Dit is alleen voor medewerkers van het wijkteam.",
+            f"Signaal {ref} bestaat niet, of het is niet van uw team.",
+            "Er zijn geen open signalen. Mooi zo.",  # another team's member: their own queue
+        ), text
+    async with engine.db.transaction() as tx:
+        signal = await tx.signals.by_ref(ref)
+        assert signal is not None and signal.status == "nieuw"
+        assert await tx.members.views(signal.id) == []
+
+
+async def test_claim_then_close_with_an_outcome_tells_the_reporter(
+    engine: Engine, team: dict[str, Chat]
+) -> None:
+    ref = await report(engine, team["resident"])
+    member, colleague = team["member"], team["colleague"]
+    await colleague.command(f"/signaal {ref}")  # before anyone claimed it
+    await member.command(f"/signaal {ref}")
+    replies = await member.tap("Oppakken")
+    assert replies[0].text == f"U heeft {ref} opgepakt."
+    to_reporter = [r for r in replies if r.chat_id == RESIDENT]
+    assert to_reporter and "heeft uw melding" in to_reporter[0].text
+    await colleague.tap("Oppakken")  # the button of the earlier view
+    assert colleague.last == f"{ref} is al opgepakt door Anna."
+    await colleague.command(f"/signaal {ref}")
+    await colleague.tap("Afronden")
+    assert "Alleen die persoon of de coördinator" in team["colleague"].last
+
+    await member.command(f"/signaal {ref}")
+    await member.tap("Afronden")
+    assert member.labels[0] == "Contact gelegd"
+    await member.tap("Contact gelegd")
+    assert member.last.startswith("Wilt u een korte notitie toevoegen?")
+    replies = await member.say("Mevrouw gaat naar de koffieochtend.")
+    (done,) = [r for r in replies if r.chat_id is None]
+    assert done.text == f"{ref} is afgerond: Contact gelegd."
+    (told,) = [r for r in replies if r.chat_id == RESIDENT]
+    assert told.text == f"Uw melding {ref} is afgerond. Het team heeft contact gelegd."
+    assert "koffieochtend" not in told.text, "never the team's note"
+
+    await member.command(f"/signaal {ref}")
+    assert member.labels == ["Heropenen"]
+    async with engine.db.transaction() as tx:
+        signal = await tx.signals.by_ref(ref)
+        assert signal is not None
+        events = await tx.signals.events(signal.id)
+    assert [(e.kind, e.from_status, e.to_status, e.actor) for e in events] == [
+        ("aangemaakt", None, "nieuw", "bewoner"),
+        ("opgepakt", "nieuw", "opgepakt", "Anna"),
+        ("afgerond", "opgepakt", "afgerond", "Anna"),
+    ]
+    assert signal.outcome == "contact_gelegd"
+
+
+async def test_closing_twice_is_refused_plainly(engine: Engine, team: dict[str, Chat]) -> None:
+    ref = await report(engine, team["resident"])
+    member = team["member"]
+    await member.command(f"/signaal {ref}")
+    await member.tap("Oppakken")
+    await member.command(f"/signaal {ref}")
+    await member.tap("Afronden")
+    stale = member.button("Geen actie nodig")
+    await member.tap("Geen actie nodig")
+    await member.tap("Geen notitie")
+    member.replies = await engine.handle(Event(MEMBER, MEMBER, EventKind.BUTTON, stale.data))
+    assert member.last == f"{ref} is afgerond. Het kan niet naar 'afgerond'."
+
+
+async def test_no_message_to_a_reporter_who_did_not_want_contact(
+    engine: Engine, team: dict[str, Chat]
+) -> None:
+    ref = await report(engine, team["resident"], contact="Liever geen contact")
+    await team["member"].command(f"/signaal {ref}")
+    replies = await team["member"].tap("Oppakken")
+    assert all(r.chat_id is None for r in replies)
+
+
+async def test_handing_over_reroutes_and_tells_the_other_team(
+    engine: Engine, team: dict[str, Chat]
+) -> None:
+    ref = await report(engine, team["resident"])
+    member = team["member"]
+    await member.command(f"/signaal {ref}")
+    await member.tap("Doorsturen")
+    assert "Sociaal wijkteam Zaandam-Noord" not in member.labels
+    await member.tap("Sociaal wijkteam Krommenie")
+    assert member.last == f"Waarom stuurt u {ref} naar Sociaal wijkteam Krommenie?"
+    replies = await member.say("Mevrouw woont sinds kort in Krommenie.")
+    (done,) = [r for r in replies if r.chat_id is None]
+    assert done.text == f"{ref} is doorgestuurd naar Sociaal wijkteam Krommenie."
+    (notice,) = [r for r in replies if r.chat_id == OTHER_TEAM]
+    assert "Reden: Mevrouw woont sinds kort in Krommenie." in notice.text
+    await member.command(f"/signaal {ref}")
+    assert member.last == f"Signaal {ref} bestaat niet, of het is niet van uw team."
+    await team["other"].command(f"/signaal {ref}")
+    assert "doorgestuurd" in team["other"].last
+    replies = await team["other"].tap("Oppakken")
+    assert replies[0].text == f"U heeft {ref} opgepakt."
+
+
+async def test_a_revoked_member_loses_access_at_once_also_to_old_buttons(
+    engine: Engine, team: dict[str, Chat], clock: FakeClock
+) -> None:
+    ref = await report(engine, team["resident"])
+    member = team["member"]
+    await member.command("/wachtrij")
+    view = member.button(f"Bekijk {ref}")
+    async with engine.db.transaction() as tx:
+        assert await tx.members.revoke(MEMBER, clock.now())
+    member.replies = await engine.handle(Event(MEMBER, MEMBER, EventKind.BUTTON, view.data))
+    assert member.last == "Dit is alleen voor medewerkers van het wijkteam."
+    await member.command("/wachtrij")
+    assert member.last == "Dit is alleen voor medewerkers van het wijkteam."
+
+
+async def test_reopening_a_closed_signal(engine: Engine, team: dict[str, Chat]) -> None:
+    ref = await report(engine, team["resident"])
+    coordinator = team["coordinator"]
+    await coordinator.command(f"/signaal {ref}")
+    await coordinator.tap("Oppakken")
+    await coordinator.command(f"/signaal {ref}")
+    await coordinator.tap("Afronden")
+    await coordinator.tap("Niet bereikbaar")
+    await coordinator.tap("Geen notitie")
+    await coordinator.command(f"/signaal {ref}")
+    await coordinator.tap("Heropenen")
+    assert coordinator.last == f"{ref} is heropend."
+    await team["member"].command("/wachtrij")
+    assert ref in team["member"].last and "heropend" in team["member"].last
