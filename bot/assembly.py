@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.digests import Digests
 from bot.engine import Action, Engine, Flow, load_flows
 from bot.i18n import LANGUAGES, Catalogs
 from bot.intake import ACTIONS
@@ -55,5 +56,5 @@ def build_engine(
         {**actions(config), **(replace_actions or {})},
         crisis=crisis or CrisisDetector.from_file(),
         classifier=classifier or Classifier.from_file(),
-        services=(desk.service(),),
+        services=(desk.service(), Digests(config).service()),
     )

@@ -23,6 +23,7 @@ from bot.channels.console import run_console
 from bot.checks import catalog_problems
 from bot.clock import SystemClock
 from bot.config import Config, load_config
+from bot.digests import Digests
 from bot.engine import Engine, Flow
 from bot.errors import WijksignaalError
 from bot.i18n import N_, Catalogs, _, current_language, setup
@@ -108,11 +109,11 @@ def _run(args: argparse.Namespace) -> int:
     config, flows = _load(args.config)
     from bot.channels.telegram import ENGINE_KEY, attach_engine, build_application
 
-    app = build_application(token, base_url=args.api_base_url)
+    app = build_application(token, base_url=args.api_base_url, rate_limit=True)
 
     async def open_db(application: object) -> None:
         db = await Database.open(args.db)
-        attach_engine(app, _engine(db, config, flows))
+        attach_engine(app, _engine(db, config, flows), Digests(config))
 
     async def close_db(application: object) -> None:
         engine = app.bot_data.get(ENGINE_KEY)

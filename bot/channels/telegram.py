@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, MessageEntityType
+from telegram.error import Forbidden
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -22,12 +24,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Reply
 from bot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
+DIGESTS_KEY = "digests"
 EXPIRY_SWEEP = timedelta(minutes=10)
+DIGEST_WAKE = timedelta(minutes=1)
 
 AppType = Application[
     ExtBot[None], CallbackContext[ExtBot[None], dict, dict, dict], dict, dict, dict, None  # type: ignore[type-arg]
@@ -74,8 +79,26 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await update.callback_query.answer()
     engine: Engine = context.application.bot_data[ENGINE_KEY]
     for reply in await engine.handle(event):
-        chat_id = reply.chat_id if reply.chat_id is not None else event.chat_id
-        await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        await send(context.bot, reply, event.chat_id)
+
+
+async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
+    """Send one reply; a chat that blocked the bot is logged, not retried (``False``)."""
+    chat_id = reply.chat_id if reply.chat_id is not None else default_chat
+    try:
+        await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+    except Forbidden:
+        log.warning("chat %s blocked the bot; message not delivered", chat_id)
+        return False
+    return True
+
+
+async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wake-up: send every digest that is due and not yet recorded (the table decides)."""
+    engine: Engine = context.application.bot_data[ENGINE_KEY]
+    digests: Digests = context.application.bot_data[DIGESTS_KEY]
+    for reply in await digests.send_due(engine.db, engine.clock.now()):
+        await send(context.bot, reply, 0)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -99,6 +122,7 @@ def build_application(
     *,
     base_url: str | None = None,
     request: BaseRequest | None = None,
+    rate_limit: bool = False,
 ) -> AppType:
     """A python-telegram-bot Application with Wijksignaal's handlers.
 
@@ -110,14 +134,21 @@ def build_application(
         builder = builder.base_url(base_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        # About 30 messages a second in all and one a second per chat; a 429 is retried.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
     app: AppType = builder.build()
     app.add_handler(TypeHandler(Update, _on_update))
     app.add_error_handler(_on_error)
     return app
 
 
-def attach_engine(app: AppType, engine: Engine) -> None:
-    """Give the handlers their engine and schedule the sweep that wipes silent conversations."""
+def attach_engine(app: AppType, engine: Engine, digests: Digests | None = None) -> None:
+    """Give the handlers their engine; schedule the sweep of silent conversations and, with
+    ``digests``, the wake-up that sends the daily digests (at once too, for missed ones)."""
     app.bot_data[ENGINE_KEY] = engine
+    app.bot_data[DIGESTS_KEY] = digests
     if app.job_queue is not None:
         app.job_queue.run_repeating(_expire, interval=EXPIRY_SWEEP, first=1, name="expire")
+        if digests is not None:
+            app.job_queue.run_repeating(_digest, interval=DIGEST_WAKE, first=2, name="digest")

@@ -1,0 +1,163 @@
+"""The daily digest: each working morning, per team, what is open, new and late.
+
+The ``digests`` table is the source of truth for what was sent: a digest is recorded in the same
+transaction that builds it and is sent after that commits, so a restart never sends one twice;
+the JobQueue only wakes the bot up (every minute), so a digest missed while the bot was down is
+sent once, at the next wake-up on a working day after the digest time. A team's group chat gets
+counts only, never a description or personal data; members' digests show references, categories
+and PC4 areas, and the details stay behind "Bekijk".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date
+
+from bot.config import Config
+from bot.engine import ActionContext, Button, Reply, Service, StartFlow
+from bot.i18n import N_, translate
+from bot.team import can_work, lateness
+from bot.workdays import is_working_day
+from storage import Database, StoredSignal, Tx, from_db_time, to_db_time
+
+MAX_LISTED = 8
+
+
+class Digests:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def service(self) -> Service:
+        return Service(commands={"digest": self.on_demand})
+
+    def local_day(self, now: datetime) -> date:
+        return now.astimezone(self.config.timezone).date()
+
+    def due_today(self, now: datetime) -> bool:
+        local = now.astimezone(self.config.timezone)
+        return is_working_day(local.date()) and local.time() >= self.config.digest_time
+
+    async def last_sent(self, tx: Tx, team: str) -> datetime | None:
+        rows = await tx.read("SELECT max(sent_at) FROM digests WHERE team = ?", (team,))
+        return from_db_time(rows[0][0]) if rows and rows[0][0] else None
+
+    async def send_due(self, db: Database, now: datetime) -> list[Reply]:
+        """Every digest due and not yet recorded, recorded now; the messages to send."""
+        if not self.due_today(now):
+            return []
+        day = self.local_day(now).isoformat()
+        out: list[Reply] = []
+        async with db.transaction() as tx:
+            for team in self.config.teams.values():
+                members = await tx.members.of_team(team.id)
+                if not members and team.group_chat is None:
+                    continue
+                if await tx.read(
+                    "SELECT 1 FROM digests WHERE team = ? AND day = ?", (team.id, day)
+                ):
+                    continue
+                since = await self.last_sent(tx, team.id) or now - timedelta(days=1)
+                for member in members:
+                    out.append(await self.for_member(tx, team.id, member.telegram_id, since, now))
+                if team.group_chat is not None:
+                    out.append(await self.for_group(tx, team.id, team.group_chat, since, now))
+                await tx.write(
+                    "INSERT INTO digests (team, day, sent_at) VALUES (?, ?, ?)",
+                    (team.id, day, to_db_time(now)),
+                )
+        return out
+
+    async def numbers(
+        self, tx: Tx, team: str, since: datetime, now: datetime
+    ) -> tuple[list[StoredSignal], list[StoredSignal], list[StoredSignal]]:
+        """Open, new since ``since``, and late signals of ``team``."""
+        today = self.local_day(now)
+        open_signals = await tx.signals.open_of(frozenset({team}))
+        new = [s for s in open_signals if s.created_at >= since]
+        late = [s for s in open_signals if lateness(s, self.config, today).over]
+        return open_signals, new, late
+
+    async def for_member(
+        self, tx: Tx, team: str, chat_id: int, since: datetime, now: datetime, lang: str = "nl"
+    ) -> Reply:
+        open_signals, new, late = await self.numbers(tx, team, since, now)
+        per_category = Counter(s.category for s in open_signals)
+        lines = [
+            translate(
+                N_("digest.member.head"),
+                lang,
+                team=self.config.team_name(team),
+                day=format_date(self.local_day(now), "EEEE d MMMM", locale=lang),
+                open=len(open_signals),
+                late=len(late),
+            )
+        ]
+        if per_category:
+            counts = ", ".join(
+                f"{translate(f'category.{c}', lang)} {n}" for c, n in per_category.most_common()
+            )
+            lines.append(translate(N_("digest.member.per_category"), lang, counts=counts))
+        lines += self.listing(N_("digest.member.new"), new, lang)
+        lines += self.listing(N_("digest.member.late"), late, lang)
+        buttons: list[Button] = []
+        listed = {s.ref: s for s in [*late, *new]}
+        for signal in list(listed.values())[:MAX_LISTED]:
+            buttons.append(
+                Button(translate(N_("team.button.view"), lang, ref=signal.ref), f"v:{signal.ref}")
+            )
+            if signal.status in ("nieuw", "heropend", "doorgestuurd"):
+                label = translate(N_("digest.button.claim"), lang, ref=signal.ref)
+                buttons.append(Button(label, f"c:{signal.ref}"))
+        return Reply("\n\n".join(lines), tuple(buttons), chat_id=chat_id)
+
+    def listing(self, key: str, signals: list[StoredSignal], lang: str) -> list[str]:
+        if not signals:
+            return []
+        rows = [
+            translate(
+                N_("digest.member.row"),
+                lang,
+                ref=s.ref,
+                category=translate(f"category.{s.category}", lang),
+                postcode=s.postcode4 or "-",
+                deadline=format_date(s.deadline, "EEE d MMM", locale=lang),
+            )
+            for s in signals[:MAX_LISTED]
+        ]
+        more = len(signals) - MAX_LISTED
+        if more > 0:
+            rows.append(translate(N_("digest.member.more"), lang, count=more))
+        return [translate(key, lang, count=len(signals)) + "\n" + "\n".join(rows)]
+
+    async def for_group(
+        self, tx: Tx, team: str, chat_id: int, since: datetime, now: datetime
+    ) -> Reply:
+        """Counts only: a group chat may hold people who must not see a signal."""
+        open_signals, new, late = await self.numbers(tx, team, since, now)
+        text = translate(
+            N_("digest.group"),
+            "nl",
+            team=self.config.team_name(team),
+            open=len(open_signals),
+            new=len(new),
+            late=len(late),
+        )
+        return Reply(text, chat_id=chat_id)
+
+    async def on_demand(self, ctx: ActionContext, _argument: str) -> StartFlow | None:
+        """``/digest``: the digest of the member's teams now (not recorded)."""
+        member = await ctx.tx.members.get(ctx.event.user_id)
+        if not can_work(member):
+            ctx.say(N_("team.refused"))
+            return None
+        assert member is not None
+        teams = sorted(self.config.teams) if member.role == "coordinator" else sorted(member.teams)
+        for team in teams:
+            since = await self.last_sent(ctx.tx, team) or ctx.now - timedelta(days=1)
+            reply = await self.for_member(
+                ctx.tx, team, ctx.event.chat_id, since, ctx.now, ctx.language
+            )
+            ctx.replies.append(Reply(reply.text, reply.buttons))
+        return None
