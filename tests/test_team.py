@@ -288,3 +288,19 @@ async def test_reopening_a_closed_signal(engine: Engine, team: dict[str, Chat]) 
     assert coordinator.last == f"{ref} is heropend."
     await team["member"].command("/wachtrij")
     assert ref in team["member"].last and "heropend" in team["member"].last
+
+
+async def test_seriously_late_past_three_times_the_deadline(
+    engine: Engine, team: dict[str, Chat], clock: FakeClock
+) -> None:
+    """Monday 23 Nov, 3 working days: late after Thu 26 Nov, seriously late after Fri 4 Dec."""
+    ref = await report(engine, team["resident"])
+    clock.advance(timedelta(days=4))  # Friday 27
+    await team["member"].command("/wachtrij")
+    assert "over tijd" in team["member"].last and "ernstig" not in team["member"].last
+    clock.advance(timedelta(days=7))  # Friday 4 Dec: 3 × 3 working days reached, not past
+    await team["member"].command("/wachtrij")
+    assert "ernstig" not in team["member"].last
+    clock.advance(timedelta(days=3))  # Monday 14 Dec
+    await team["member"].command(f"/signaal {ref}")
+    assert "ernstig over tijd" in team["member"].last

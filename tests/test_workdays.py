@@ -34,3 +34,15 @@ def test_the_local_date_decides_not_utc() -> None:
     """23:30 UTC on Friday is 00:30 on Saturday in Amsterdam: it counts from Monday."""
     saturday_night = datetime(2026, 11, 27, 23, 30, tzinfo=ZoneInfo("UTC"))
     assert deadline_for(saturday_night, 1, AMS) == date(2026, 12, 1)
+
+
+def test_easter_monday_and_koningsdag_are_no_working_days() -> None:
+    """2027: Good Friday 26 March (a holiday for the holidays package), Easter Monday 29 March;
+    Koningsdag Tuesday 27 April."""
+    assert add_working_days(date(2027, 3, 25), 1) == date(2027, 3, 30)  # Thu + 1 → Tue
+    assert add_working_days(date(2027, 4, 26), 1) == date(2027, 4, 28)  # Mon + 1 skips Tue
+
+
+def test_christmas_week_deadline() -> None:
+    """Wed 23 Dec 2026 + 3: Thu 24, Mon 28, Tue 29 (Christmas Day and Boxing Day off)."""
+    assert add_working_days(date(2026, 12, 23), 3) == date(2026, 12, 29)

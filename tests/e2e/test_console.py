@@ -170,3 +170,30 @@ def test_classify_a_single_text_in_words() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("Geldzorgen of schulden (geldzorgen), zekerheid")
     assert "schulden" in result.stdout
+
+
+def test_invite_redeem_and_revoke_from_the_command_line(tmp_path: Path) -> None:
+    """A coordinator's CLI invite, redeemed in the console; list; revoke; access gone."""
+    db = tmp_path / "team.db"
+    config = str(EXAMPLE_CONFIG)
+    made = wijksignaal(
+        "invite", "--config", config, "--db", str(db), "--role", "teamlid", "--team", "krommenie"
+    )
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.split("Code: ")[1].split(" ")[0]
+    assert f"https://t.me/wijksignaal_bot?start={code}" in made.stdout
+    joined = console(db, [f"/start {code}", "/wachtrij"], user="777")
+    assert "Welkom bij Sociaal wijkteam Krommenie." in joined.stdout
+    assert "Er zijn geen open signalen." in joined.stdout
+    listed = wijksignaal("members", "list", "--config", config, "--db", str(db))
+    assert (
+        listed.stdout.startswith("777\t") and "teamlid\tSociaal wijkteam Krommenie" in listed.stdout
+    )
+    revoked = wijksignaal("members", "revoke", "--config", config, "--db", str(db), "--user", "777")
+    assert revoked.returncode == 0
+    after = console(db, ["/wachtrij"], user="777")
+    assert "Dit is alleen voor medewerkers van het wijkteam." in after.stdout
+    again = wijksignaal("members", "revoke", "--config", config, "--db", str(db), "--user", "777")
+    assert again.returncode == 1 and "geen medewerker" in again.stderr
+    wrong = wijksignaal("invite", "--config", config, "--db", str(db), "--role", "teamlid")
+    assert wrong.returncode == 1 and "--team" in wrong.stderr
