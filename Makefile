@@ -41,6 +41,7 @@ test: catalogs lint
 
 run: catalogs
 	@mkdir -p data
+	@test -f data/wijksignaal.key || $(BIN)/wijksignaal keygen --out data/wijksignaal.key
 	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
 		$(BIN)/wijksignaal run --config $(CONFIG) --db $(DB); \
 	else \

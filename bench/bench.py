@@ -25,7 +25,7 @@ from bot.clock import FakeClock
 from bot.config import load_config
 from bot.engine import Engine, Event, Reply
 from bot.language import Classifier, CrisisDetector
-from storage import Database
+from storage import Cipher, Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ class ReplayEngine:
 
 async def bench_engine(conversations: int, folder: Path) -> tuple[int, float, RecordingEngine]:
     config = load_config(ROOT / "config" / "example.toml")
-    db = await Database.open(folder / "bench.db")
+    db = await Database.open(folder / "bench.db", cipher=Cipher([Cipher.generate()]))
     engine = build_engine(db, config, FakeClock(datetime(2026, 11, 23, 9, tzinfo=UTC)))
     request = OfflineRequest()
     app = build_application("123456:BENCH", request=request)

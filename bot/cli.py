@@ -27,9 +27,10 @@ from bot.digests import Digests
 from bot.engine import Engine, Flow
 from bot.errors import WijksignaalError
 from bot.i18n import N_, Catalogs, _, current_language, setup
+from bot.keys import load_cipher, read_key_file, write_new_key
 from bot.language import Classifier, CrisisDetector
 from bot.team import create_invite
-from storage import Database
+from storage import Cipher, Database, WrongKeyError
 
 EXIT_PROBLEM = 1
 
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--config", required=True, type=Path)
         sub.add_argument("--db", required=True, type=Path)
 
+    keygen = commands.add_parser("keygen", help=_(N_("cli.keygen.help")))
+    keygen.add_argument("--out", type=Path)
+
+    rotate = commands.add_parser("rotate-key", help=_(N_("cli.rotate.help")))
+    rotate.add_argument("--config", required=True, type=Path)
+    rotate.add_argument("--db", required=True, type=Path)
+    rotate.add_argument("--new-key-file", required=True, type=Path)
+
     classify = commands.add_parser("classify", help=_(N_("cli.classify.help")))
     classify.add_argument("text", metavar="TEXT", help=_(N_("cli.classify.text_help")))
     classify.add_argument("--json", action="store_true")
@@ -89,7 +98,7 @@ def _engine(db: Database, config: Config, flows: dict[str, Flow]) -> Engine:
 
 async def _open_engine(config_path: Path, db_path: Path) -> Engine:
     config, flows = _load(config_path)
-    db = await Database.open(db_path)
+    db = await Database.open(db_path, cipher=load_cipher(config))
     return _engine(db, config, flows)
 
 
@@ -112,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     app = build_application(token, base_url=args.api_base_url, rate_limit=True)
 
     async def open_db(application: object) -> None:
-        db = await Database.open(args.db)
+        db = await Database.open(args.db, cipher=load_cipher(config))
         attach_engine(app, _engine(db, config, flows), Digests(config))
 
     async def close_db(application: object) -> None:
@@ -169,7 +178,7 @@ async def _open_existing(args: argparse.Namespace) -> tuple[Config, Database]:
     config = load_config(args.config)
     if not args.db.is_file():
         raise WijksignaalError(_(N_("cli.no_database"), db=args.db))
-    return config, await Database.open(args.db)
+    return config, await Database.open(args.db, cipher=load_cipher(config))
 
 
 async def _invite(args: argparse.Namespace) -> int:
@@ -179,7 +188,7 @@ async def _invite(args: argparse.Namespace) -> int:
         raise WijksignaalError(_(N_("cli.invite.team_needed"), role=args.role, known=known))
     if args.role == "coordinator" and args.team:
         raise WijksignaalError(_(N_("cli.invite.no_team")))
-    db = await Database.open(args.db)
+    db = await Database.open(args.db, cipher=load_cipher(config))
     now = SystemClock().now()
     try:
         async with db.transaction() as tx:
@@ -213,6 +222,26 @@ async def _members(args: argparse.Namespace) -> int:
         teams = ", ".join(config.team_name(t) for t in sorted(member.teams)) or "-"
         state = _(N_("cli.members.revoked_at"), at=revoked_at.date()) if revoked_at else ""
         print(f"{member.telegram_id}\t{member.name}\t{member.role}\t{teams}\t{state}".rstrip())
+    return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    if args.out is None:
+        print(Cipher.generate())
+        return 0
+    write_new_key(args.out)
+    print(_(N_("cli.keygen.done"), path=args.out))
+    return 0
+
+
+async def _rotate(args: argparse.Namespace) -> int:
+    _config, db = await _open_existing(args)
+    new_key = read_key_file(args.new_key_file)
+    try:
+        count = await db.rotate_key(Cipher([new_key, *db.cipher.keys]))
+    finally:
+        await db.close()
+    print(_(N_("cli.rotate.done"), count=count, path=args.new_key_file))
     return 0
 
 
@@ -270,6 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "classify":
             return _classify(args)
+        if args.command == "keygen":
+            return _keygen(args)
+        if args.command == "rotate-key":
+            return asyncio.run(_rotate(args))
         if args.command == "invite":
             return asyncio.run(_invite(args))
         if args.command == "members":
@@ -277,6 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             return asyncio.run(_console(args))
         return asyncio.run(_export(args))
+    except WrongKeyError as exc:
+        message = _(N_("cli.wrong_key"), detail=exc)
+        print(f"wijksignaal: {message}", file=sys.stderr)
+        return EXIT_PROBLEM
     except WijksignaalError as exc:
         for problem in exc.problems:
             print(f"wijksignaal: {problem}", file=sys.stderr)

@@ -62,6 +62,7 @@ class Config:
     bot_username: str = "wijksignaal_bot"
     invite_valid_for: timedelta = timedelta(hours=72)
     digest_time: time = time(8, 30)
+    key_file: Path | None = None
     router: Router = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -165,6 +166,9 @@ def load_config(path: Path | str) -> Config:
         except ValueError:
             problems.add("digest.time", N_("config.error.clock_time"), value=digest["time"])
 
+    security = _table(raw, "security", problems)
+    key_file = Path(str(security["key_file"])) if security.get("key_file") else None
+
     teams: dict[str, Team] = {}
     raw_teams = raw.get("teams", [])
     if not isinstance(raw_teams, list) or not raw_teams:
@@ -258,5 +262,6 @@ def load_config(path: Path | str) -> Config:
         bot_username=username,
         invite_valid_for=valid_for,
         digest_time=digest_time,
+        key_file=key_file,
         reference_prefix=prefix,
     )

@@ -7,7 +7,8 @@ Open a :class:`Database`, then do each conversation turn inside one
 from __future__ import annotations
 
 from storage._conversations import Conversations, ConversationState
-from storage._db import Database, migrations
+from storage._crypto import Cipher, WrongKeyError
+from storage._db import ENCRYPTED_COLUMNS, Database, migrations
 from storage._members import Invite, Member, Members
 from storage._people import People, Person
 from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
@@ -15,6 +16,8 @@ from storage._time import from_db_time, to_db_time
 from storage._tx import Tx
 
 __all__ = [
+    "ENCRYPTED_COLUMNS",
+    "Cipher",
     "ConsentAnswer",
     "ConversationState",
     "Conversations",
@@ -29,6 +32,7 @@ __all__ = [
     "Signals",
     "StoredSignal",
     "Tx",
+    "WrongKeyError",
     "from_db_time",
     "migrations",
     "to_db_time",

@@ -50,7 +50,7 @@ class Conversations:
             flow=row[0],
             step=row[1],
             ask_id=row[2],
-            data=json.loads(row[3]),
+            data=json.loads(self._tx.cipher.decrypt(row[3]) or "{}"),
             notice=row[4],
             language=row[5],
             updated_at=from_db_time(row[6]),
@@ -73,7 +73,7 @@ class Conversations:
                 state.flow,
                 state.step,
                 state.ask_id,
-                json.dumps(state.data, ensure_ascii=False),
+                self._tx.cipher.encrypt(json.dumps(state.data, ensure_ascii=False)),
                 state.notice,
                 state.language,
                 to_db_time(now),
@@ -87,8 +87,8 @@ class Conversations:
         The row stays, empty but for ``notice``, so the next message can say what happened.
         """
         cursor = await self._tx.write(
-            "UPDATE conversations SET flow = NULL, step = NULL, data = '{}', notice = ?"
+            "UPDATE conversations SET flow = NULL, step = NULL, data = ?, notice = ?"
             " WHERE flow IS NOT NULL AND updated_at < ?",
-            (notice, to_db_time(moment)),
+            (self._tx.cipher.encrypt("{}"), notice, to_db_time(moment)),
         )
         return cursor.rowcount

@@ -12,7 +12,17 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StorageError
+from storage._crypto import CHECK_PLAINTEXT, Cipher, WrongKeyError
 from storage._tx import Tx
+
+# Every column that holds a Fernet token (names from our own schema, never from input).
+ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("signals", "description"),
+    ("signals", "contact_phone"),
+    ("signals", "postcode"),
+    ("signal_events", "note"),
+    ("conversations", "data"),
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -31,14 +41,15 @@ def migrations() -> list[tuple[int, Path]]:
 class Database:
     """An open SQLite database in WAL mode with foreign keys on, migrated to the newest schema."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, cipher: Cipher) -> None:
         self._conn = conn
         self.path = path
+        self.cipher = cipher
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
-        """Open (creating if needed) and migrate the database at ``path``."""
+    async def open(cls, path: str | Path, *, cipher: Cipher) -> Database:
+        """Open (creating if needed) and migrate the database at ``path``; check the key."""
         path = str(path)
         if path != ":memory:":
             try:
@@ -49,17 +60,61 @@ class Database:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"{path}: {exc}") from None
-        db = cls(conn, path)
+        db = cls(conn, path, cipher)
         try:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA busy_timeout = 5000")
             await db._migrate()
+            await db._check_key()
         except sqlite3.Error as exc:
             await conn.close()
             raise StorageError(f"{path}: {exc}") from None
+        except StorageError:
+            await conn.close()
+            raise
         return db
+
+    async def _check_key(self) -> None:
+        """A new database remembers a check value; an existing one must decrypt it."""
+        rows = list(
+            await self._conn.execute_fetchall("SELECT value FROM meta WHERE key = 'key_check'")
+        )
+        if not rows:
+            token = self.cipher.encrypt(CHECK_PLAINTEXT)
+            await self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?)", (token,)
+            )
+            return
+        try:
+            fits = self.cipher.decrypt(rows[0][0]) == CHECK_PLAINTEXT
+        except WrongKeyError:
+            fits = False
+        if not fits:
+            raise WrongKeyError(f"{self.path}: the key does not fit this database")
+
+    async def rotate_key(self, both: Cipher) -> int:
+        """Re-encrypt every encrypted value with the first key of ``both`` (new, then old), in
+        one transaction; the number of values re-encrypted."""
+        count = 0
+        async with self.transaction() as tx:
+            for table, column in ENCRYPTED_COLUMNS:
+                rows = await tx.read(
+                    f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL"
+                )
+                for rowid, value in rows:
+                    await tx.write(
+                        f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
+                        (both.rotate(value), rowid),
+                    )
+                    count += 1
+            await tx.write(
+                "UPDATE meta SET value = ? WHERE key = 'key_check'",
+                (both.encrypt(CHECK_PLAINTEXT),),
+            )
+        self.cipher = both
+        return count
 
     async def _migrate(self) -> None:
         version = await self.schema_version()
@@ -81,7 +136,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """One turn's unit of work (see :class:`Tx`): committed at the end, rolled back on error."""
         async with self._lock:
-            tx = Tx(self._conn)
+            tx = Tx(self._conn, self.cipher)
             try:
                 yield tx
             except BaseException:

@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from storage._conversations import Conversations
+from storage._crypto import Cipher
 from storage._members import Members
 from storage._people import People
 from storage._signals import Signals
@@ -29,8 +30,9 @@ Params = Sequence[Any]
 class Tx:
     """One turn's reads and writes, with the repositories that use it."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, cipher: Cipher) -> None:
         self.conn = conn
+        self.cipher = cipher
         self.begun = False
         self.sealed = False
         self.people = People(self)

@@ -16,11 +16,12 @@ from bot.config import Config, load_config
 from bot.engine import Button, Engine, Event, EventKind, Flow, Reply
 from bot.i18n import Catalogs, setup
 from bot.language import Classifier, CrisisDetector
-from storage import Database
+from storage import Cipher, Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "example.toml"
 AMS = ZoneInfo("Europe/Amsterdam")
+TEST_KEY = Cipher.generate()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -43,8 +44,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "test.db")
+def cipher() -> Cipher:
+    return Cipher([TEST_KEY])
+
+
+@pytest.fixture
+async def db(tmp_path: Path, cipher: Cipher) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "test.db", cipher=cipher)
     yield database
     await database.close()
 

@@ -11,8 +11,8 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.engine import ActionContext, Engine, Event, EventKind
-from storage import Database
-from tests.conftest import Chat, report_until_consent
+from storage import Cipher, Database
+from tests.conftest import TEST_KEY, Chat, report_until_consent
 
 ABOUT = "Over wie gaat het?"
 
@@ -218,12 +218,12 @@ async def test_a_restart_in_the_middle_of_a_report_loses_nothing(
     tmp_path: Path, make_engine: Callable[..., Engine]
 ) -> None:
     """A new engine on the same database file continues where the resident was."""
-    db = await Database.open(tmp_path / "restart.db")
+    db = await Database.open(tmp_path / "restart.db", cipher=Cipher([TEST_KEY]))
     chat = Chat(make_engine(db))
     await report_until_consent(chat)
     await db.close()
 
-    db = await Database.open(tmp_path / "restart.db")
+    db = await Database.open(tmp_path / "restart.db", cipher=Cipher([TEST_KEY]))
     chat.engine = make_engine(db)
     await chat.say("ja")
     assert chat.last.startswith("Mag het wijkteam contact met u opnemen?")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageError
-from storage import ConsentAnswer, ConversationState, Database, NewSignal, migrations
+from storage import Cipher, ConsentAnswer, ConversationState, Database, NewSignal, migrations
+from tests.conftest import TEST_KEY
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -42,11 +43,11 @@ def new_signal(**changes: object) -> NewSignal:
 
 async def test_migrations_set_the_schema_version_once(tmp_path: Path) -> None:
     """Opening twice applies nothing twice; the version is the newest migration's number."""
-    db = await Database.open(tmp_path / "m.db")
+    db = await Database.open(tmp_path / "m.db", cipher=Cipher([TEST_KEY]))
     newest = migrations()[-1][0]
     assert await db.schema_version() == newest
     await db.close()
-    db = await Database.open(tmp_path / "m.db")
+    db = await Database.open(tmp_path / "m.db", cipher=Cipher([TEST_KEY]))
     assert await db.schema_version() == newest
     await db.close()
 
@@ -135,4 +136,4 @@ async def test_an_unopenable_database_is_a_storage_error(tmp_path: Path) -> None
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError):
-        await Database.open(blocker / "db.sqlite")
+        await Database.open(blocker / "db.sqlite", cipher=Cipher([TEST_KEY]))

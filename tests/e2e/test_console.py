@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import EXAMPLE_CONFIG, TEST_KEY
 
 COMMAND = [sys.executable, "-m", "bot"]
 
@@ -26,7 +26,7 @@ def wijksignaal(
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})},
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", "WIJKSIGNAAL_KEY": TEST_KEY, **(env or {})},
         check=False,
     )
 
@@ -197,3 +197,32 @@ def test_invite_redeem_and_revoke_from_the_command_line(tmp_path: Path) -> None:
     assert again.returncode == 1 and "geen medewerker" in again.stderr
     wrong = wijksignaal("invite", "--config", config, "--db", str(db), "--role", "teamlid")
     assert wrong.returncode == 1 and "--team" in wrong.stderr
+
+
+def test_keys_from_the_command_line(tmp_path: Path) -> None:
+    """keygen, a wrong key (one line, no traceback), rotate-key, then only the new key works."""
+    db = tmp_path / "k.db"
+    config = str(EXAMPLE_CONFIG)
+    assert console(db, ["/start"]).returncode == 0
+    key_file = tmp_path / "new.key"
+    made = wijksignaal("keygen", "--out", str(key_file))
+    assert made.returncode == 0 and key_file.is_file()
+    again = wijksignaal("keygen", "--out", str(key_file))
+    assert again.returncode == 1 and "nooit overschreven" in again.stderr
+    new_key = key_file.read_text().strip()
+    wrong = wijksignaal(
+        "export", "--config", config, "--db", str(db), env={"WIJKSIGNAAL_KEY": new_key}
+    )
+    assert wrong.returncode == 1 and "sleutel past niet" in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1 and "Traceback" not in wrong.stderr
+    rotated = wijksignaal(
+        "rotate-key", "--config", config, "--db", str(db), "--new-key-file", str(key_file)
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    assert wijksignaal("export", "--config", config, "--db", str(db)).returncode == 1
+    ok = wijksignaal(
+        "export", "--config", config, "--db", str(db), env={"WIJKSIGNAAL_KEY": new_key}
+    )
+    assert ok.returncode == 0 and ok.stdout.strip() == "[]"
+    nokey = wijksignaal("export", "--config", config, "--db", str(db), env={"WIJKSIGNAAL_KEY": ""})
+    assert nokey.returncode == 1 and "data/wijksignaal.key" in nokey.stderr

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import EXAMPLE_CONFIG, TEST_KEY
 from tests.e2e.botapi_stub import BotApiStub
 
 CHAT = 424242
@@ -30,7 +30,7 @@ def start_bot(stub: BotApiStub, db: Path) -> subprocess.Popen[str]:
             "--api-base-url",
             stub.base_url,
         ],
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123456:STUB"},
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123456:STUB", "WIJKSIGNAAL_KEY": TEST_KEY},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
