@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def wijksignaal(
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=tempfile.mkdtemp(),  # relative paths in the config must not find a developer's files
         env={**os.environ, "TELEGRAM_BOT_TOKEN": "", "WIJKSIGNAAL_KEY": TEST_KEY, **(env or {})},
         check=False,
     )
