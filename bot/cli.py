@@ -29,6 +29,7 @@ from bot.errors import WijksignaalError
 from bot.i18n import N_, Catalogs, _, current_language, setup
 from bot.keys import load_cipher, read_key_file, write_new_key
 from bot.language import Classifier, CrisisDetector
+from bot.retention import purge_by_config
 from bot.team import create_invite
 from storage import Cipher, Database, WrongKeyError
 
@@ -64,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     revoke = members_commands.add_parser("revoke", help=_(N_("cli.members.revoke.help")))
     revoke.add_argument("--user", required=True, type=int)
     for sub in (listing, revoke):
+        sub.add_argument("--config", required=True, type=Path)
+        sub.add_argument("--db", required=True, type=Path)
+
+    purge_cmd = commands.add_parser("purge", help=_(N_("cli.purge.help")))
+    backup = commands.add_parser("backup", help=_(N_("cli.backup.help")))
+    backup.add_argument("--out", required=True, type=Path)
+    for sub in (purge_cmd, backup):
         sub.add_argument("--config", required=True, type=Path)
         sub.add_argument("--db", required=True, type=Path)
 
@@ -122,7 +130,13 @@ def _run(args: argparse.Namespace) -> int:
 
     async def open_db(application: object) -> None:
         db = await Database.open(args.db, cipher=load_cipher(config))
-        attach_engine(app, _engine(db, config, flows), Digests(config))
+        engine = _engine(db, config, flows)
+
+        async def nightly() -> None:
+            result = await purge_by_config(db, config, engine.clock.now())
+            logging.getLogger(__name__).info("retention: %s", result)
+
+        attach_engine(app, engine, Digests(config), nightly=(nightly, config.timezone))
 
     async def close_db(application: object) -> None:
         engine = app.bot_data.get(ENGINE_KEY)
@@ -225,6 +239,33 @@ async def _members(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _purge(args: argparse.Namespace) -> int:
+    config, db = await _open_existing(args)
+    try:
+        result = await purge_by_config(db, config, SystemClock().now())
+    finally:
+        await db.close()
+    print(
+        _(
+            N_("cli.purge.done"),
+            anonymised=result.anonymised,
+            deleted=result.deleted,
+            conversations=result.conversations,
+        )
+    )
+    return 0
+
+
+async def _backup(args: argparse.Namespace) -> int:
+    _config, db = await _open_existing(args)
+    try:
+        await db.backup(args.out)
+    finally:
+        await db.close()
+    print(_(N_("cli.backup.done"), out=args.out))
+    return 0
+
+
 def _keygen(args: argparse.Namespace) -> int:
     if args.out is None:
         print(Cipher.generate())
@@ -299,6 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "classify":
             return _classify(args)
+        if args.command == "purge":
+            return asyncio.run(_purge(args))
+        if args.command == "backup":
+            return asyncio.run(_backup(args))
         if args.command == "keygen":
             return _keygen(args)
         if args.command == "rotate-key":

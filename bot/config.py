@@ -63,6 +63,8 @@ class Config:
     invite_valid_for: timedelta = timedelta(hours=72)
     digest_time: time = time(8, 30)
     key_file: Path | None = None
+    anonymise_after: timedelta = timedelta(days=365)
+    delete_closed_after: timedelta = timedelta(days=1825)
     router: Router = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -166,6 +168,14 @@ def load_config(path: Path | str) -> Config:
         except ValueError:
             problems.add("digest.time", N_("config.error.clock_time"), value=digest["time"])
 
+    retention = _table(raw, "retention", problems)
+    retention_values: dict[str, timedelta] = {}
+    for key, default in (("anonymise_contact_after", "365d"), ("delete_closed_after", "1825d")):
+        try:
+            retention_values[key] = parse_duration(str(retention.get(key, default)))
+        except ValueError:
+            problems.add(f"retention.{key}", N_("config.error.duration"), value=retention[key])
+            retention_values[key] = parse_duration(default)
     security = _table(raw, "security", problems)
     key_file = Path(str(security["key_file"])) if security.get("key_file") else None
 
@@ -263,5 +273,7 @@ def load_config(path: Path | str) -> Config:
         invite_valid_for=valid_for,
         digest_time=digest_time,
         key_file=key_file,
+        anonymise_after=retention_values["anonymise_contact_after"],
+        delete_closed_after=retention_values["delete_closed_after"],
         reference_prefix=prefix,
     )

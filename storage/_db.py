@@ -148,5 +148,20 @@ class Database:
                 await tx.abort()
                 raise StorageError(f"{self.path}: {exc}") from None
 
+    async def vacuum(self) -> None:
+        """Rebuild the file so deleted data is gone from it, not only unlinked."""
+        async with self._lock:
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._conn.execute("VACUUM")
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def backup(self, out: Path) -> None:
+        """A consistent copy at ``out`` with SQLite's online backup, while writes go on."""
+        if out.exists():  # noqa: ASYNC240 - one stat before a long copy
+            raise StorageError(f"{out}: exists already; a backup never overwrites")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(out) as target, self._lock:
+            await self._conn.backup(target)
+
     async def close(self) -> None:
         await self._conn.close()

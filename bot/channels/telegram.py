@@ -8,7 +8,9 @@ the engine up to wipe conversations that went silent.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import time as dtime
+from datetime import timedelta, tzinfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, MessageEntityType
@@ -143,11 +145,24 @@ def build_application(
     return app
 
 
-def attach_engine(app: AppType, engine: Engine, digests: Digests | None = None) -> None:
+def attach_engine(
+    app: AppType,
+    engine: Engine,
+    digests: Digests | None = None,
+    nightly: tuple[Callable[[], Awaitable[None]], tzinfo] | None = None,
+) -> None:
     """Give the handlers their engine; schedule the sweep of silent conversations and, with
-    ``digests``, the wake-up that sends the daily digests (at once too, for missed ones)."""
+    ``digests``, the wake-up that sends the daily digests (at once too, for missed ones); with
+    ``nightly``, a job at 03:00 local time (retention)."""
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[DIGESTS_KEY] = digests
+    if app.job_queue is not None and nightly is not None:
+        job, zone = nightly
+
+        async def run_nightly(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await job()
+
+        app.job_queue.run_daily(run_nightly, time=dtime(3, 0, tzinfo=zone), name="nightly")
     if app.job_queue is not None:
         app.job_queue.run_repeating(_expire, interval=EXPIRY_SWEEP, first=1, name="expire")
         if digests is not None:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
-from bot.engine._runner import Action, ActionContext, Engine, Handler, Service, StartFlow
+from bot.engine._runner import (
+    EXPIRED_NOTICE,
+    Action,
+    ActionContext,
+    Engine,
+    Handler,
+    Service,
+    StartFlow,
+)
 from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 
 __all__ = [
+    "EXPIRED_NOTICE",
     "FLOWS_DIR",
     "MAX_MESSAGE_LENGTH",
     "VALIDATORS",

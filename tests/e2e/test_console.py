@@ -9,8 +9,8 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.conftest import EXAMPLE_CONFIG, TEST_KEY
