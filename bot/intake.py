@@ -14,6 +14,7 @@ from babel.dates import format_date
 from bot.domain import parse_postcode
 from bot.engine import Action, ActionContext
 from bot.i18n import N_, _, translate
+from bot.redaction import find_details, remove_details
 from bot.workdays import deadline_for
 from storage import ConsentAnswer, NewSignal, from_db_time
 
@@ -31,6 +32,32 @@ def _contact_method(ctx: ActionContext) -> str | None:
         return None
     method = ctx.answers.get("contact_how")
     return method if method in ("chat", "telefoon") else None
+
+
+REDACT_STEP = "redact"
+DETAIL_KINDS = {
+    "phone": N_("redaction.kind.phone"),
+    "email": N_("redaction.kind.email"),
+    "address": N_("redaction.kind.address"),
+    "bsn": N_("redaction.kind.bsn"),
+}
+
+
+async def find_private_details(ctx: ActionContext) -> str | None:
+    """Before anything is sent: phone numbers, e-mail, addresses, BSN in the description?"""
+    ctx.answers.pop(REDACT_STEP, None)  # a changed description is checked again
+    findings = find_details(ctx.answers["what"])
+    if not findings:
+        return None
+    ctx.vars["found"] = ", ".join(f"{f.text} ({_(DETAIL_KINDS[f.kind])})" for f in findings)
+    return REDACT_STEP
+
+
+async def remove_private_details(ctx: ActionContext) -> str | None:
+    """The resident chose to remove them: each becomes "[weggehaald]"."""
+    text = ctx.answers["what"]
+    ctx.answers["what"] = remove_details(text, find_details(text), _(N_("redaction.removed")))
+    return None
 
 
 async def suggest_category(ctx: ActionContext) -> str | None:
@@ -135,6 +162,8 @@ async def route_signal(ctx: ActionContext) -> str | None:
 
 
 ACTIONS: dict[str, Action] = {
+    "find_private_details": find_private_details,
+    "remove_private_details": remove_private_details,
     "suggest_category": suggest_category,
     "accept_suggestion": accept_suggestion,
     "prepare_summary": prepare_summary,

@@ -1,0 +1,75 @@
+"""Personal details found before a report is sent; ordinary text left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.redaction import find_details, passes_eleven_test, remove_details
+from tests.conftest import Chat
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [
+        ("Bel haar op 06-12345678 als het kan.", "phone", "06-12345678"),
+        ("Het nummer is 075 123 4567.", "phone", "075 123 4567"),
+        ("Mail naar jan.jansen@example.nl graag.", "email", "jan.jansen@example.nl"),
+        ("Ze woont op 1503 AB 12.", "address", "1503 AB 12"),
+        ("Hij woont in de Dorpsstraat 14a, boven.", "address", "Dorpsstraat 14a"),
+        ("Op de Jan Steenstraat 4 is het.", "address", "Jan Steenstraat 4"),
+        ("Zijn BSN is 111222333.", "bsn", "111222333"),
+        ("Zijn BSN is 111.22.2333.", "bsn", "111.22.2333"),
+    ],
+)
+def test_each_kind_is_found(text: str, kind: str, found: str) -> None:
+    (finding,) = find_details(text)
+    assert (finding.kind, finding.text) == (kind, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik woon al 20 jaar in 1503 en heb 3 kinderen.",
+        "Om 10 uur komt de thuiszorg, op nummer 12.",
+        "Mijn moeder is 85 en woont in de straat naast de kerk.",
+        "Het kost 123456789 euro, zei hij.",  # nine digits that fail the eleven test
+        "Postcode 1503 AB is hier.",
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert find_details(text) == []
+
+
+def test_the_eleven_test() -> None:
+    assert passes_eleven_test("111222333") and not passes_eleven_test("123456789")
+
+
+def test_removing_replaces_every_finding() -> None:
+    text = "Bel 06-12345678 of mail a@b.nl."
+    assert remove_details(text, find_details(text), "[weg]") == "Bel [weg] of mail [weg]."
+
+
+async def test_the_resident_chooses_to_remove_or_keep(chat: Chat, engine: Engine) -> None:
+    """The report flow shows what it found; 'Weghalen' removes it before anything is sent."""
+    await chat.command("/start")
+    await chat.tap("Over iemand anders")
+    await chat.say("Mijn buurman is erg eenzaam, zijn nummer is 06-12345678.")
+    assert chat.last.startswith("In uw tekst staat: 06-12345678 (telefoonnummer).")
+    await chat.tap("Weghalen")
+    assert chat.last.startswith("Gaat het over eenzaamheid?")
+    async with engine.db.transaction() as tx:
+        state = await tx.conversations.get(chat.chat_id)
+    assert (
+        state.data["answers"]["what"] == "Mijn buurman is erg eenzaam, zijn nummer is [weggehaald]."
+    )
+
+
+async def test_keeping_leaves_the_text_as_it_was(chat: Chat, engine: Engine) -> None:
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("Ik heb schulden, bel mij op 06-12345678.")
+    await chat.tap("Laten staan")
+    async with engine.db.transaction() as tx:
+        state = await tx.conversations.get(chat.chat_id)
+    assert "06-12345678" in state.data["answers"]["what"]
