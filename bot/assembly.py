@@ -14,6 +14,7 @@ from bot.engine import Action, Engine, Flow, load_flows
 from bot.i18n import LANGUAGES, Catalogs
 from bot.intake import ACTIONS
 from bot.language import Classifier, CrisisDetector
+from bot.rights import Rights
 from bot.team import TeamDesk
 from storage import Database
 
@@ -56,5 +57,5 @@ def build_engine(
         {**actions(config), **(replace_actions or {})},
         crisis=crisis or CrisisDetector.from_file(),
         classifier=classifier or Classifier.from_file(),
-        services=(desk.service(), Digests(config).service()),
+        services=(desk.service(), Digests(config).service(), Rights().service()),
     )

@@ -30,6 +30,7 @@ from bot.i18n import N_, Catalogs, _, current_language, setup
 from bot.keys import load_cipher, read_key_file, write_new_key
 from bot.language import Classifier, CrisisDetector
 from bot.retention import purge_by_config
+from bot.rights import forget, person_data
 from bot.team import create_invite
 from storage import Cipher, Database, WrongKeyError
 
@@ -67,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (listing, revoke):
         sub.add_argument("--config", required=True, type=Path)
         sub.add_argument("--db", required=True, type=Path)
+
+    person = commands.add_parser("person", help=_(N_("cli.person.help")))
+    person.add_argument("action", choices=("export", "forget"))
+    person.add_argument("--config", required=True, type=Path)
+    person.add_argument("--db", required=True, type=Path)
+    person.add_argument("--user", required=True, type=int)
 
     purge_cmd = commands.add_parser("purge", help=_(N_("cli.purge.help")))
     backup = commands.add_parser("backup", help=_(N_("cli.backup.help")))
@@ -239,6 +246,24 @@ async def _members(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _person(args: argparse.Namespace) -> int:
+    _config, db = await _open_existing(args)
+    try:
+        async with db.transaction() as tx:
+            if args.action == "export":
+                data = await person_data(tx, args.user)
+            else:
+                count = await forget(tx, args.user, SystemClock().now())
+                await tx.write("DELETE FROM conversations WHERE chat_id = ?", (args.user,))
+    finally:
+        await db.close()
+    if args.action == "export":
+        print(json.dumps(data or {}, ensure_ascii=False, indent=2))
+    else:
+        print(_(N_("cli.person.forgotten"), user=args.user, count=count))
+    return 0
+
+
 async def _purge(args: argparse.Namespace) -> int:
     config, db = await _open_existing(args)
     try:
@@ -340,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "classify":
             return _classify(args)
+        if args.command == "person":
+            return asyncio.run(_person(args))
         if args.command == "purge":
             return asyncio.run(_purge(args))
         if args.command == "backup":

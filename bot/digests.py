@@ -101,6 +101,15 @@ class Digests:
             lines.append(translate(N_("digest.member.per_category"), lang, counts=counts))
         lines += self.listing(N_("digest.member.new"), new, lang)
         lines += self.listing(N_("digest.member.late"), late, lang)
+        changed = await tx.read(
+            "SELECT DISTINCT s.ref FROM signal_events e JOIN signals s ON s.id = e.signal_id"
+            " WHERE s.team = ? AND e.at >= ? AND (e.kind LIKE 'ingetrokken:%'"
+            " OR e.kind = 'melder-verwijderd') ORDER BY s.ref",
+            (team, to_db_time(since)),
+        )
+        if changed:
+            refs = ", ".join(r[0] for r in changed)
+            lines.append(translate(N_("digest.member.rights"), lang, refs=refs))
         buttons: list[Button] = []
         listed = {s.ref: s for s in [*late, *new]}
         for signal in list(listed.values())[:MAX_LISTED]:

@@ -81,6 +81,10 @@ class Conversations:
             ),
         )
 
+    async def delete(self, chat_id: int) -> None:
+        """Remove the chat's state: the turn's last write, like :meth:`save`."""
+        await self._tx.write_last("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
+
     async def expire_before(self, moment: datetime, notice: str) -> int:
         """Wipe the answers of every unfinished flow silent since before ``moment``.
 

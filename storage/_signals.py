@@ -190,6 +190,9 @@ class Signals:
     async def all(self) -> list[StoredSignal]:
         return await self._select("ORDER BY id", ())
 
+    async def of_reporter(self, person_id: int) -> list[StoredSignal]:
+        return await self._select("WHERE reporter_id = ? ORDER BY id", (person_id,))
+
     async def open_of(self, teams: frozenset[str] | None) -> list[StoredSignal]:
         """Signals not closed, of ``teams`` (``None``: of every team)."""
         if teams is None:

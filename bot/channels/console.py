@@ -33,6 +33,10 @@ def render(reply: Reply) -> str:
         for i, line in enumerate(reply.text.split("\n"))
     ]
     lines += [f"     [{i}] {b.label}" for i, b in enumerate(reply.buttons, start=1)]
+    if reply.document is not None:
+        name, content = reply.document
+        lines.append(f"     ({name})")
+        lines += [f"     {line}" for line in content.decode().splitlines()]
     return "\n".join(lines)
 
 

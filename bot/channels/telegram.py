@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import time as dtime
 from datetime import timedelta, tzinfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.error import Forbidden
 from telegram.ext import (
@@ -89,6 +89,9 @@ async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
     chat_id = reply.chat_id if reply.chat_id is not None else default_chat
     try:
         await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        if reply.document is not None:
+            name, content = reply.document
+            await bot.send_document(chat_id, InputFile(content, filename=name))
     except Forbidden:
         log.warning("chat %s blocked the bot; message not delivered", chat_id)
         return False

@@ -49,6 +49,7 @@ class ActionContext:
     config: Config
     classifier: Classifier | None = None
     replies: list[Reply] = field(default_factory=list)
+    forget_chat: bool = False  # set by a handler that removed this chat's data
 
     @property
     def answers(self) -> dict[str, Any]:
@@ -140,7 +141,10 @@ class Engine:
             turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.classifier))
             with use_language(turn.ctx.language):
                 await turn.run()
-            await tx.conversations.save(state, now)
+            if turn.ctx.forget_chat:
+                await tx.conversations.delete(state.chat_id)
+            else:
+                await tx.conversations.save(state, now)
             return turn.ctx.replies
 
     async def expire_stale(self) -> int:

@@ -55,3 +55,4 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     chat_id: int | None = None  # another chat than the one the event came from
+    document: tuple[str, bytes] | None = None  # a file to send along: (file name, content)

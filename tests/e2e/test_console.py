@@ -228,3 +228,16 @@ def test_keys_from_the_command_line(tmp_path: Path) -> None:
     assert ok.returncode == 0 and ok.stdout.strip() == "[]"
     nokey = wijksignaal("export", "--config", config, "--db", str(db), env={"WIJKSIGNAAL_KEY": ""})
     assert nokey.returncode == 1 and "data/wijksignaal.key" in nokey.stderr
+
+
+def test_person_export_and_forget_for_a_request_by_letter(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    config = str(EXAMPLE_CONFIG)
+    assert console(db, FIRST_HALF + SECOND_HALF).returncode == 0
+    exported = wijksignaal("person", "export", "--config", config, "--db", str(db), "--user", "1")
+    data = json.loads(exported.stdout)
+    assert data["signals"][0]["description"].startswith("Mijn buurvrouw")
+    forgot = wijksignaal("person", "forget", "--config", config, "--db", str(db), "--user", "1")
+    assert forgot.returncode == 0 and "1 signalen blijven" in forgot.stdout
+    after = wijksignaal("person", "export", "--config", config, "--db", str(db), "--user", "1")
+    assert json.loads(after.stdout) == {}
