@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.checkins import Checkins
 from bot.clock import Clock
 from bot.config import Config
 from bot.digests import Digests
@@ -18,7 +19,7 @@ from bot.rights import Rights
 from bot.team import TeamDesk
 from storage import Database
 
-ACTION_NAMES: tuple[str, ...] = (*ACTIONS, *TeamDesk.ACTION_NAMES)
+ACTION_NAMES: tuple[str, ...] = (*ACTIONS, *TeamDesk.ACTION_NAMES, *Checkins.ACTION_NAMES)
 
 
 def flows(catalogs: Catalogs | None = None) -> dict[str, Flow]:
@@ -34,7 +35,7 @@ def flows(catalogs: Catalogs | None = None) -> dict[str, Flow]:
 
 
 def actions(config: Config) -> dict[str, Action]:
-    return {**ACTIONS, **TeamDesk(config).actions()}
+    return {**ACTIONS, **TeamDesk(config).actions(), **Checkins(config).actions()}
 
 
 def build_engine(
@@ -57,5 +58,10 @@ def build_engine(
         {**actions(config), **(replace_actions or {})},
         crisis=crisis or CrisisDetector.from_file(),
         classifier=classifier or Classifier.from_file(),
-        services=(desk.service(), Digests(config).service(), Rights().service()),
+        services=(
+            desk.service(),
+            Digests(config).service(),
+            Rights().service(),
+            Checkins(config).service(),
+        ),
     )

@@ -20,6 +20,7 @@ from babel.dates import format_datetime
 
 from bot import assembly, exporting
 from bot.channels.console import run_console
+from bot.checkins import Checkins
 from bot.checks import catalog_problems
 from bot.clock import SystemClock
 from bot.config import Config, load_config
@@ -143,7 +144,13 @@ def _run(args: argparse.Namespace) -> int:
             result = await purge_by_config(db, config, engine.clock.now())
             logging.getLogger(__name__).info("retention: %s", result)
 
-        attach_engine(app, engine, Digests(config), nightly=(nightly, config.timezone))
+        attach_engine(
+            app,
+            engine,
+            Digests(config),
+            nightly=(nightly, config.timezone),
+            checkins=Checkins(config),
+        )
 
     async def close_db(application: object) -> None:
         engine = app.bot_data.get(ENGINE_KEY)

@@ -45,6 +45,8 @@ class Team:
 class CategorySettings:
     team: str | None
     deadline_working_days: int
+    checkin_after_report: timedelta = timedelta(days=14)
+    checkin_after_close: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Config:
     bot_username: str = "wijksignaal_bot"
     invite_valid_for: timedelta = timedelta(hours=72)
     digest_time: time = time(8, 30)
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(9, 0))
     key_file: Path | None = None
     anonymise_after: timedelta = timedelta(days=365)
     delete_closed_after: timedelta = timedelta(days=1825)
@@ -176,6 +179,26 @@ def load_config(path: Path | str) -> Config:
         except ValueError:
             problems.add(f"retention.{key}", N_("config.error.duration"), value=retention[key])
             retention_values[key] = parse_duration(default)
+    checkins = _table(raw, "checkins", problems)
+    defaults = {"after_report": "14d", "after_close": "7d"}
+    durations: dict[str, timedelta] = {}
+    for key, default in defaults.items():
+        try:
+            durations[key] = parse_duration(str(checkins.get(key, default)))
+        except ValueError:
+            problems.add(f"checkins.{key}", N_("config.error.duration"), value=checkins[key])
+            durations[key] = parse_duration(default)
+    checkin_report, checkin_close = durations["after_report"], durations["after_close"]
+    quiet: tuple[time, time] | None = (time(21, 0), time(9, 0))
+    quiet_text = str(checkins.get("quiet_hours", "21:00-09:00")).strip()
+    if not quiet_text:
+        quiet = None
+    else:
+        try:
+            start_text, end_text = quiet_text.split("-")
+            quiet = (time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip()))
+        except ValueError:
+            problems.add("checkins.quiet_hours", N_("config.error.quiet_hours"), value=quiet_text)
     security = _table(raw, "security", problems)
     key_file = Path(str(security["key_file"])) if security.get("key_file") else None
 
@@ -257,7 +280,22 @@ def load_config(path: Path | str) -> Config:
             problems,
             default_deadline,
         )
-        categories[category] = CategorySettings(team, days)
+        after: dict[str, timedelta] = {}
+        for key, fallback in (("after_report", checkin_report), ("after_close", checkin_close)):
+            raw_value = settings.get(f"checkin_{key}")
+            after[key] = fallback
+            if raw_value is not None:
+                try:
+                    after[key] = parse_duration(str(raw_value))
+                except ValueError:
+                    problems.add(
+                        f"categories.{category}.checkin_{key}",
+                        N_("config.error.duration"),
+                        value=raw_value,
+                    )
+        categories[category] = CategorySettings(
+            team, days, after["after_report"], after["after_close"]
+        )
 
     if problems.lines:
         raise ConfigError(problems.lines)
@@ -273,6 +311,7 @@ def load_config(path: Path | str) -> Config:
         invite_valid_for=valid_for,
         digest_time=digest_time,
         key_file=key_file,
+        quiet_hours=quiet,
         anonymise_after=retention_values["anonymise_contact_after"],
         delete_closed_after=retention_values["delete_closed_after"],
         reference_prefix=prefix,

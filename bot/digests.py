@@ -107,6 +107,12 @@ class Digests:
             " OR e.kind = 'melder-verwijderd') ORDER BY s.ref",
             (team, to_db_time(since)),
         )
+        flagged = [s for s in open_signals if s.attention]
+        if flagged:
+            rows = [
+                f"- {s.ref}: " + translate(f"team.attention.{s.attention}", lang) for s in flagged
+            ]
+            lines.append(translate(N_("digest.member.attention"), lang) + "\n" + "\n".join(rows))
         if changed:
             refs = ", ".join(r[0] for r in changed)
             lines.append(translate(N_("digest.member.rights"), lang, refs=refs))

@@ -11,6 +11,8 @@ from typing import Any
 
 from babel.dates import format_date
 
+from bot.checkins import plan as plan_checkin
+from bot.checkins import wants_chat_contact
 from bot.domain import parse_postcode
 from bot.engine import Action, ActionContext
 from bot.i18n import N_, _, translate
@@ -151,7 +153,10 @@ async def route_signal(ctx: ActionContext) -> str | None:
         language=ctx.language,
         consents=consents,
     )
-    await ctx.tx.signals.create(signal, ref, actor=source)
+    signal_id = await ctx.tx.signals.create(signal, ref, actor=source)
+    if wants_chat_contact(method, signal.reporter_id):
+        due = ctx.now + config.categories[category].checkin_after_report
+        await plan_checkin(ctx.tx, signal_id, "na_melding", due)
     ctx.vars.update(
         ref=ref,
         team_name=config.team_name(route.team),

@@ -15,6 +15,8 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_timedelta
 
+from bot.checkins import plan as plan_checkin
+from bot.checkins import wants_chat_contact
 from bot.config import Config
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _, translate
@@ -57,6 +59,8 @@ _DYNAMIC_TEXTS = (
     N_("team.invite.welcome.teamlid"),
     N_("team.invite.welcome.raadslid"),
     N_("team.invite.welcome.coordinator"),
+    N_("team.attention.slechter"),
+    N_("team.attention.heropen-verzoek"),
 )
 REFUSED = N_("team.refused")
 NOT_FOUND = N_("team.not_found")
@@ -95,9 +99,15 @@ def lateness(signal: StoredSignal, config: Config, today: date) -> Lateness:
 
 
 def urgency_order(signals: list[StoredSignal], config: Config, today: date) -> list[StoredSignal]:
-    """Over deadline first (the most late first), then by deadline."""
+    """What a reporter's answer flagged first, then over deadline, then by deadline."""
     return sorted(
-        signals, key=lambda s: (not lateness(s, config, today).over, s.deadline, s.created_at)
+        signals,
+        key=lambda s: (
+            s.attention is None,
+            not lateness(s, config, today).over,
+            s.deadline,
+            s.created_at,
+        ),
     )
 
 
@@ -209,6 +219,8 @@ class TeamDesk:
             marks.append(
                 _(N_("team.queue.claimed_by"), name=await self.name_of(ctx, signal.claimed_by))
             )
+        if signal.attention:
+            marks.append(_(f"team.attention.{signal.attention}"))
         if late.seriously:
             marks.append(_(N_("team.late.seriously")))
         elif late.over:
@@ -261,30 +273,40 @@ class TeamDesk:
             knows = _(key)
         late = lateness(signal, self.config, self.today(ctx))
         claimed = await self.name_of(ctx, signal.claimed_by) if signal.claimed_by else "-"
-        return _(
-            N_("team.signal.view"),
-            ref=signal.ref,
-            status=self.status_label(signal),
-            late=_(N_("team.late.seriously"))
-            if late.seriously
-            else (_(N_("team.late.over")) if late.over else ""),
-            category=_(f"category.{signal.category}"),
-            about=_(f"melding.about.{signal.about}"),
-            knows=knows,
-            description=signal.description,
-            postcode=signal.postcode or signal.postcode4 or "-",
-            team=self.config.team_name(signal.team),
-            reason=signal.route_reason,
-            created=format_date(
-                signal.created_at.astimezone(self.config.timezone),
-                "EEEE d MMMM",
-                locale=ctx.language,
-            ),
-            deadline=format_date(signal.deadline, "EEEE d MMMM", locale=ctx.language),
-            consent=consent,
-            contact=contact,
-            source=signal.source,
-            claimed=claimed,
+        answers = [
+            f"{format_date(e.at.astimezone(self.config.timezone), 'd MMM', locale=ctx.language)}"
+            f" {e.kind.removeprefix('checkin:')}" + (f": {e.note}" if e.note else "")
+            for e in await ctx.tx.signals.events(signal.id)
+            if e.kind.startswith("checkin:")
+        ]
+        return (
+            _(
+                N_("team.signal.view"),
+                ref=signal.ref,
+                status=self.status_label(signal),
+                late=_(N_("team.late.seriously"))
+                if late.seriously
+                else (_(N_("team.late.over")) if late.over else ""),
+                category=_(f"category.{signal.category}"),
+                about=_(f"melding.about.{signal.about}"),
+                knows=knows,
+                description=signal.description,
+                postcode=signal.postcode or signal.postcode4 or "-",
+                team=self.config.team_name(signal.team),
+                reason=signal.route_reason,
+                created=format_date(
+                    signal.created_at.astimezone(self.config.timezone),
+                    "EEEE d MMMM",
+                    locale=ctx.language,
+                ),
+                deadline=format_date(signal.deadline, "EEEE d MMMM", locale=ctx.language),
+                consent=consent,
+                contact=contact,
+                source=signal.source,
+                claimed=claimed,
+            )
+            + ("\n" + _(N_("team.signal.checkins"), answers="\n".join(answers)) if answers else "")
+            + ("\n" + _(f"team.attention.{signal.attention}") if signal.attention else "")
         )
 
     def signal_buttons(self, signal: StoredSignal) -> tuple[Button, ...]:
@@ -391,6 +413,9 @@ class TeamDesk:
             outcome=outcome,
         )
         await self.tell_reporter(ctx, signal, N_("reporter.closed"), outcome=outcome)
+        if wants_chat_contact(signal.contact_method, signal.reporter_id):
+            after = self.config.categories[signal.category].checkin_after_close
+            await plan_checkin(ctx.tx, signal.id, "na_afronding", ctx.now + after)
         return None
 
     async def ask_team(self, ctx: ActionContext, ref: str) -> StartFlow | None:

@@ -27,6 +27,7 @@ class SignalEvent:
     kind: str
     from_status: str | None
     to_status: str | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,14 @@ class StoredSignal:
     language: str
     claimed_by: int | None = None
     outcome: str | None = None
+    attention: str | None = None
     consents: list[ConsentAnswer] = field(default_factory=list)
 
 
 _COLUMNS = (
     "id, ref, created_at, category, team, status, about, subject_knows, description, postcode,"
     " postcode4, anonymous, source, reporter_id, contact_method, contact_phone, deadline,"
-    " route_reason, language, claimed_by, outcome"
+    " route_reason, language, claimed_by, outcome, attention"
 )
 
 
@@ -177,11 +179,14 @@ class Signals:
 
     async def events(self, signal_id: int) -> list[SignalEvent]:
         rows = await self._tx.read(
-            "SELECT at, actor, kind, from_status, to_status FROM signal_events"
+            "SELECT at, actor, kind, from_status, to_status, note FROM signal_events"
             " WHERE signal_id = ? ORDER BY id",
             (signal_id,),
         )
-        return [SignalEvent(from_db_time(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+        return [
+            SignalEvent(from_db_time(r[0]), r[1], r[2], r[3], r[4], self._tx.cipher.decrypt(r[5]))
+            for r in rows
+        ]
 
     async def by_ref(self, ref: str) -> StoredSignal | None:
         found = await self._select("WHERE ref = ?", (ref,))
@@ -225,7 +230,8 @@ class Signals:
     ) -> None:
         """Move ``signal`` to ``to_status`` and record the event (the caller checked the move)."""
         await self._tx.write(
-            "UPDATE signals SET status = ?, claimed_by = ?, outcome = ?, team = ? WHERE id = ?",
+            "UPDATE signals SET status = ?, claimed_by = ?, outcome = ?, team = ?, attention = NULL"
+            " WHERE id = ?",
             (to_status, claimed_by, outcome, team or signal.team, signal.id),
         )
         await self.add_event(signal.id, at, actor, kind, signal.status, to_status, note)
@@ -255,6 +261,7 @@ class Signals:
                 language=r[18],
                 claimed_by=r[19],
                 outcome=r[20],
+                attention=r[21],
             )
             for r in rows
         ]

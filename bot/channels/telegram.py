@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.checkins import Checkins
 from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Reply
 from bot.i18n import N_, _
@@ -33,6 +34,7 @@ from bot.i18n import N_, _
 log = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 DIGESTS_KEY = "digests"
+CHECKINS_KEY = "checkins"
 EXPIRY_SWEEP = timedelta(minutes=10)
 DIGEST_WAKE = timedelta(minutes=1)
 
@@ -98,6 +100,17 @@ async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
     return True
 
 
+async def _checkins(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wake-up: send the check-ins that are due (the table decides what and whether)."""
+    engine: Engine = context.application.bot_data[ENGINE_KEY]
+    checkins: Checkins = context.application.bot_data[CHECKINS_KEY]
+
+    async def deliver(reply: Reply) -> bool:
+        return await send(context.bot, reply, 0)
+
+    await checkins.send_due(engine, deliver)
+
+
 async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Wake-up: send every digest that is due and not yet recorded (the table decides)."""
     engine: Engine = context.application.bot_data[ENGINE_KEY]
@@ -153,12 +166,16 @@ def attach_engine(
     engine: Engine,
     digests: Digests | None = None,
     nightly: tuple[Callable[[], Awaitable[None]], tzinfo] | None = None,
+    checkins: Checkins | None = None,
 ) -> None:
     """Give the handlers their engine; schedule the sweep of silent conversations and, with
     ``digests``, the wake-up that sends the daily digests (at once too, for missed ones); with
     ``nightly``, a job at 03:00 local time (retention)."""
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[DIGESTS_KEY] = digests
+    app.bot_data[CHECKINS_KEY] = checkins
+    if app.job_queue is not None and checkins is not None:
+        app.job_queue.run_repeating(_checkins, interval=DIGEST_WAKE, first=3, name="checkins")
     if app.job_queue is not None and nightly is not None:
         job, zone = nightly
 

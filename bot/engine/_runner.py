@@ -147,6 +147,29 @@ class Engine:
                 await tx.conversations.save(state, now)
             return turn.ctx.replies
 
+    async def start_flow_for(
+        self, tx: Tx, chat_id: int, flow_id: str, values: Mapping[str, Any], now: datetime
+    ) -> list[Reply] | None:
+        """Start ``flow_id`` for a chat on the bot's own initiative, inside ``tx``.
+
+        ``None`` when the chat is in the middle of another flow that has not expired: a flow is
+        never broken off for something the resident did not ask for.
+        """
+        state = await tx.conversations.get(chat_id)
+        silent_since = state.updated_at
+        busy = state.flow is not None and (
+            silent_since is None or now - silent_since <= self.config.conversation_expiry
+        )
+        if busy:
+            return None
+        event = Event(chat_id, chat_id, EventKind.COMMAND, "")
+        turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.classifier))
+        with use_language(turn.ctx.language):
+            state.notice = None
+            await turn.start(flow_id, values)
+        await tx.conversations.save(state, now)
+        return turn.ctx.replies
+
     async def expire_stale(self) -> int:
         """Wipe every unfinished conversation silent for longer than the configured expiry."""
         now = self.clock.now()
