@@ -147,13 +147,14 @@ class Checkins:
             ),
             "category": translate(f"category.{signal.category}", lang).lower(),
         }
-        replies = await engine.start_flow_for(tx, telegram_id, FLOWS[kind], values, now)
-        if replies is None:  # in the middle of another flow: try again at the next wake-up
-            return None
+        if await engine.chat_busy(tx, telegram_id, now):
+            return None  # in the middle of another flow: try again at the next wake-up
         await tx.write(
             "UPDATE checkins SET state = 'verstuurd', sent_at = ? WHERE id = ?",
             (to_db_time(now), checkin_id),
         )
+        replies = await engine.start_flow_for(tx, telegram_id, FLOWS[kind], values, now)
+        assert replies is not None
         return telegram_id, replies
 
     async def unreachable(self, tx: Tx, checkin_id: int, chat_id: int, now: datetime) -> None:

@@ -199,12 +199,13 @@ class Signals:
         return await self._select("WHERE reporter_id = ? ORDER BY id", (person_id,))
 
     async def open_of(self, teams: frozenset[str] | None) -> list[StoredSignal]:
-        """Signals not closed, of ``teams`` (``None``: of every team)."""
+        """Signals not closed, or closed with a reopen request, of ``teams`` (``None``: all)."""
+        open_ = "(status != 'afgerond' OR attention IS NOT NULL)"
         if teams is None:
-            return await self._select("WHERE status != 'afgerond' ORDER BY id", ())
+            return await self._select(f"WHERE {open_} ORDER BY id", ())
         marks = ",".join("?" * len(teams))
         return await self._select(
-            f"WHERE status != 'afgerond' AND team IN ({marks}) ORDER BY id", tuple(sorted(teams))
+            f"WHERE {open_} AND team IN ({marks}) ORDER BY id", tuple(sorted(teams))
         )
 
     async def of_teams_since(self, teams: frozenset[str], since: datetime) -> list[StoredSignal]:

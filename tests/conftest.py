@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -93,6 +94,9 @@ def engine(db: Database, make_engine: Callable[..., Engine]) -> Engine:
     return make_engine(db)
 
 
+_UPDATE_IDS = itertools.count(1)
+
+
 class Chat:
     """Drives one chat through the engine the way a person would: typing and tapping."""
 
@@ -100,11 +104,10 @@ class Chat:
         self.engine = engine
         self.chat_id = chat_id
         self.replies: list[Reply] = []
-        self.update_id = 0
 
     async def _send(self, kind: EventKind, text: str) -> list[Reply]:
-        self.update_id += 1
-        event = Event(self.chat_id, self.chat_id, kind, text, self.update_id)
+        # One counter for every Chat: Telegram's update ids only grow, whoever sends.
+        event = Event(self.chat_id, self.chat_id, kind, text, next(_UPDATE_IDS))
         self.replies = await self.engine.handle(event)
         return self.replies
 

@@ -147,6 +147,16 @@ class Engine:
                 await tx.conversations.save(state, now)
             return turn.ctx.replies
 
+    def busy(self, state: ConversationState, now: datetime) -> bool:
+        """In the middle of a flow that has not expired."""
+        silent_since = state.updated_at
+        return state.flow is not None and (
+            silent_since is None or now - silent_since <= self.config.conversation_expiry
+        )
+
+    async def chat_busy(self, tx: Tx, chat_id: int, now: datetime) -> bool:
+        return self.busy(await tx.conversations.get(chat_id), now)
+
     async def start_flow_for(
         self, tx: Tx, chat_id: int, flow_id: str, values: Mapping[str, Any], now: datetime
     ) -> list[Reply] | None:
@@ -156,11 +166,7 @@ class Engine:
         never broken off for something the resident did not ask for.
         """
         state = await tx.conversations.get(chat_id)
-        silent_since = state.updated_at
-        busy = state.flow is not None and (
-            silent_since is None or now - silent_since <= self.config.conversation_expiry
-        )
-        if busy:
+        if self.busy(state, now):
             return None
         event = Event(chat_id, chat_id, EventKind.COMMAND, "")
         turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.classifier))
