@@ -23,6 +23,7 @@ FIELDS = (
     "deadline",
     "consent",
     "route_reason",
+    "checkins",
 )
 PERSONAL_FIELDS = ("postcode", "contact_method", "contact_phone", "description")
 
@@ -70,6 +71,7 @@ def to_csv(records: list[dict[str, Any]], with_personal_data: bool) -> str:
     for record in records:
         row = dict(record)
         row["consent"] = ";".join(f"{c['purpose']}@{c['version']}" for c in record["consent"])
+        row["checkins"] = ";".join(c["answer"] for c in record["checkins"])
         writer.writerow(row)
     return out.getvalue()
 
@@ -78,5 +80,17 @@ async def export(db: Database, fmt: str, *, with_personal_data: bool = False) ->
     """All signals in ``fmt`` (``json`` or ``csv``)."""
     async with db.transaction() as tx:
         signals = await tx.signals.all()
-    records = [signal_record(s, with_personal_data) for s in signals]
+        answers = {
+            s.id: [
+                {"at": e.at.isoformat(), "answer": e.kind.removeprefix("checkin:")}
+                for e in await tx.signals.events(s.id)
+                if e.kind.startswith("checkin:") and e.kind != "checkin:opmerking"
+            ]
+            for s in signals
+        }
+    records = []
+    for signal in signals:
+        record = signal_record(signal, with_personal_data)
+        record["checkins"] = answers[signal.id]
+        records.append(record)
     return to_json(records) if fmt == "json" else to_csv(records, with_personal_data)

@@ -3,6 +3,7 @@ never twice, never into a running flow, skipped with a reason, and the answers a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.digests import Digests
 from bot.engine import Engine, Reply
+from bot.exporting import export
 from storage import Cipher, Database
 from tests.conftest import AMS, TEST_KEY, Chat
 from tests.test_team import join, report
@@ -135,6 +137,8 @@ async def test_an_answer_reaches_the_signal_the_queue_and_the_digest(
     (digest,) = await Digests(config).send_due(engine.db, clock.now())
     assert "Let op:" in digest.text and ref in digest.text.split("Let op:")[1]
     assert await rows(engine) == [("na_melding", "beantwoord", None)]
+    exported = json.loads(await export(engine.db, "json"))
+    assert [c["answer"] for c in exported[0]["checkins"]] == ["slechter"]
 
 
 async def test_after_closing_no_asks_what_went_wrong_and_requests_a_reopen(
