@@ -264,3 +264,24 @@ async def test_a_check_in_through_the_application(
     sent = await resident.tap("Nee, dank u")
     assert sent[-1]["text"] == "Dank u wel. Het wijkteam ziet uw antwoord."
     await app.shutdown()
+
+
+async def test_many_due_at_once_go_out_through_the_rate_limiter_none_lost_on_a_429(
+    engine: Engine, config: Config, clock: FakeClock
+) -> None:
+    """Twenty check-ins due at the same minute; Telegram refuses one send with a 429 once.
+    python-telegram-bot's AIORateLimiter waits and retries: every one arrives, once."""
+    clock.set(datetime(2026, 11, 9, 10, 0, tzinfo=AMS))
+    for n in range(20):
+        await report(engine, Chat(engine, 1000 + n))
+    request = OfflineRequest(too_many_requests={5})
+    app = build_application("123456:TEST", request=request, rate_limit=True)
+    await app.initialize()
+    attach_engine(app, engine, checkins=Checkins(config))
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=AMS))
+    await _checkins(CallbackContext(app))
+    delivered = [c.params["chat_id"] for c in request.sent()]
+    assert sorted(delivered) == [1000 + n for n in range(20)]
+    assert request.send_attempts == 21, "one refused, retried"
+    assert {state for _kind, state, _reason in await rows(engine)} == {"verstuurd"}
+    await app.shutdown()

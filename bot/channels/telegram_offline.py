@@ -37,7 +37,9 @@ class OfflineRequest(BaseRequest):
     calls: list[SentCall] = field(default_factory=list)
     last_markup: dict[int, dict[str, Any]] = field(default_factory=dict)
     record: bool = True
+    too_many_requests: set[int] = field(default_factory=set)  # nth sendMessage calls to refuse
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    send_attempts: int = 0
 
     @property
     def read_timeout(self) -> float | None:
@@ -61,6 +63,16 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if api_method == "sendMessage":
+            self.send_attempts += 1
+            if self.send_attempts in self.too_many_requests:
+                refusal = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                }
+                return 429, json.dumps(refusal).encode()
         if self.record:
             self.calls.append(SentCall(api_method, params))
         result: Any = True
