@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.digests import Digests
 from bot.engine import Action, Engine, Flow, load_flows
+from bot.feedback import Feedback
 from bot.i18n import LANGUAGES, Catalogs
 from bot.intake import ACTIONS
 from bot.language import Classifier, CrisisDetector
@@ -19,7 +20,12 @@ from bot.rights import Rights
 from bot.team import TeamDesk
 from storage import Database
 
-ACTION_NAMES: tuple[str, ...] = (*ACTIONS, *TeamDesk.ACTION_NAMES, *Checkins.ACTION_NAMES)
+ACTION_NAMES: tuple[str, ...] = (
+    *ACTIONS,
+    *TeamDesk.ACTION_NAMES,
+    *Checkins.ACTION_NAMES,
+    *Feedback.ACTION_NAMES,
+)
 
 
 def flows(catalogs: Catalogs | None = None) -> dict[str, Flow]:
@@ -35,7 +41,12 @@ def flows(catalogs: Catalogs | None = None) -> dict[str, Flow]:
 
 
 def actions(config: Config) -> dict[str, Action]:
-    return {**ACTIONS, **TeamDesk(config).actions(), **Checkins(config).actions()}
+    return {
+        **ACTIONS,
+        **TeamDesk(config).actions(),
+        **Checkins(config).actions(),
+        **Feedback(config).actions(),
+    }
 
 
 def build_engine(
@@ -63,5 +74,6 @@ def build_engine(
             Digests(config).service(),
             Rights().service(),
             Checkins(config).service(),
+            Feedback(config).service(),
         ),
     )

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.config import Config, load_config
 from bot.digests import Digests
 from bot.engine import Engine, Flow
 from bot.errors import WijksignaalError
+from bot.feedback import quarter_report, report_chart, report_csv, report_text
 from bot.i18n import N_, Catalogs, _, current_language, setup
 from bot.keys import load_cipher, read_key_file, write_new_key
 from bot.language import Classifier, CrisisDetector
@@ -75,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     person.add_argument("--config", required=True, type=Path)
     person.add_argument("--db", required=True, type=Path)
     person.add_argument("--user", required=True, type=int)
+
+    report = commands.add_parser("report", help=_(N_("cli.report.help")))
+    report.add_argument("kind", choices=("feedback",))
+    report.add_argument("--config", required=True, type=Path)
+    report.add_argument("--db", required=True, type=Path)
+    report.add_argument("--team", required=True)
+    report.add_argument("--quarter", required=True)
+    report.add_argument("--format", choices=("md", "csv", "png"), default="md")
+    report.add_argument("--out", type=Path)
 
     purge_cmd = commands.add_parser("purge", help=_(N_("cli.purge.help")))
     backup = commands.add_parser("backup", help=_(N_("cli.backup.help")))
@@ -271,6 +282,35 @@ async def _person(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _report(args: argparse.Namespace) -> int:
+    config, db = await _open_existing(args)
+    if args.team not in config.teams:
+        await db.close()
+        raise WijksignaalError(_(N_("config.error.unknown_team"), team=args.team))
+    if not re.fullmatch(r"\d{4}Q[1-4]", args.quarter.upper()):
+        await db.close()
+        raise WijksignaalError(_(N_("cli.report.quarter"), value=args.quarter))
+    try:
+        async with db.transaction() as tx:
+            report = await quarter_report(
+                tx, args.team, args.quarter.upper(), with_open_answers=True
+            )
+    finally:
+        await db.close()
+    if args.format == "png":
+        content = report_chart(report, config, "nl")
+        if args.out is None:
+            raise WijksignaalError(_(N_("cli.report.png_needs_out")))
+        args.out.write_bytes(content)
+        return 0
+    text = report_csv(report) if args.format == "csv" else report_text(report, config, "nl") + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
 async def _purge(args: argparse.Namespace) -> int:
     config, db = await _open_existing(args)
     try:
@@ -374,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _classify(args)
         if args.command == "person":
             return asyncio.run(_person(args))
+        if args.command == "report":
+            return asyncio.run(_report(args))
         if args.command == "purge":
             return asyncio.run(_purge(args))
         if args.command == "backup":

@@ -17,6 +17,7 @@ from bot.domain import parse_postcode
 from bot.engine import Action, ActionContext
 from bot.i18n import N_, _, translate
 from bot.redaction import find_details, remove_details
+from bot.routing import Route
 from bot.workdays import deadline_for
 from storage import ConsentAnswer, NewSignal, from_db_time
 
@@ -113,6 +114,12 @@ async def route_signal(ctx: ActionContext) -> str | None:
     category = a["category"]
     postcode = parse_postcode(a.get("where", "")) if a.get("where") != UNKNOWN_POSTCODE else None
     route = config.router.route(category, postcode)
+    council = await ctx.tx.members.get(ctx.event.user_id)
+    # A council member's report without a postcode goes to the adopted team (a category's own
+    # team still comes first).
+    adopted = sorted(council.teams) if council and council.role == "raadslid" else []
+    if adopted and postcode is None and route.reason != N_("route.category"):
+        route = Route(adopted[0], N_("route.council"), {})
     reason_params: dict[str, Any] = {
         **route.params,
         "team_name": config.team_name(route.team),
@@ -133,7 +140,7 @@ async def route_signal(ctx: ActionContext) -> str | None:
     )
     year = ctx.now.astimezone(config.timezone).year
     ref = await ctx.tx.signals.next_reference(config.reference_prefix, year)
-    source = "raadslid" if person and person.role == "raadslid" else "bewoner"
+    source = "raadslid" if council is not None and council.role == "raadslid" else "bewoner"
     signal = NewSignal(
         created_at=ctx.now,
         category=category,

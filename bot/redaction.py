@@ -65,3 +65,39 @@ def remove_details(text: str, findings: list[Finding], replacement: str) -> str:
     for finding in sorted(findings, key=lambda f: f.start, reverse=True):
         text = text[: finding.start] + replacement + text[finding.end :]
     return text
+
+
+_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b|\b[1-9]\d{3}\b(?=\s+[A-Z])")
+_TITLED = re.compile(
+    r"\b(?i:meneer|mevrouw|mw|mevr|dhr|de heer|juffrouw|tante|oom|opa|oma)\.?\s+"
+    r"([A-Z][\w'-]+(?:\s(?:van|de|der|den|ter|ten)\s[A-Z][\w'-]+|\s[A-Z][\w'-]+)?)"
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-ÿ'-]{1,}\b")
+_NOT_NAMES = frozenset(
+    {"Ik", "Wmo", "Telegram", "Het", "De", "Een", "Ze", "Hij", "Zij", "We", "Wij", "Dat", "Die"}
+)
+
+
+def find_names_and_places(text: str) -> list[Finding]:
+    """Likely names (after a title, or a capital inside a sentence) and bare postcodes.
+
+    Deliberately eager: in a council member's notes a wrongly removed word costs little, a name
+    left in costs a client's privacy.
+    """
+    found = [Finding("postcode", m.group(), m.start(), m.end()) for m in _POSTCODE.finditer(text)]
+    for m in _TITLED.finditer(text):
+        found.append(Finding("name", m.group(1), m.start(1), m.end(1)))
+    for m in _CAPITALISED.finditer(text):
+        if m.group() not in _NOT_NAMES:
+            found.append(Finding("name", m.group(), m.start(), m.end()))
+    return found
+
+
+def clean_open_answer(text: str, replacement: str) -> tuple[str, list[Finding]]:
+    """``text`` without names, phone numbers, e-mail, addresses or postcodes; what was removed."""
+    findings = [*find_details(text), *find_names_and_places(text)]
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -(f.end - f.start))):
+        if not kept or finding.start >= kept[-1].end:
+            kept.append(finding)
+    return remove_details(text, kept, replacement), kept

@@ -22,6 +22,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("signals", "postcode"),
     ("signal_events", "note"),
     ("conversations", "data"),
+    ("feedback", "went_well"),
+    ("feedback", "could_be_better"),
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
