@@ -80,6 +80,13 @@ class OfflineRequest(BaseRequest):
             result = BOT_USER
         elif api_method == "getUpdates":
             result = []
+        elif api_method in ("sendDocument", "sendPhoto"):
+            result = {
+                "message_id": next(self._ids),
+                "date": _DATE,
+                "chat": {"id": int(str(params["chat_id"])), "type": "private"},
+                "from": BOT_USER,
+            }
         elif api_method == "sendMessage":
             markup = params.get("reply_markup")
             if isinstance(markup, dict):

@@ -241,3 +241,23 @@ def test_person_export_and_forget_for_a_request_by_letter(tmp_path: Path) -> Non
     assert forgot.returncode == 0 and "1 signalen blijven" in forgot.stdout
     after = wijksignaal("person", "export", "--config", config, "--db", str(db), "--user", "1")
     assert json.loads(after.stdout) == {}
+
+
+def test_report_feedback_from_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    config = str(EXAMPLE_CONFIG)
+    assert console(db, ["/start"]).returncode == 0
+    args = ("report", "feedback", "--config", config, "--db", str(db), "--team", "zaandam-noord")
+    md = wijksignaal(*args, "--quarter", "2026Q4")
+    assert (
+        md.returncode == 0
+        and "Cliëntervaringen Sociaal wijkteam Zaandam-Noord, 2026Q4: 0" in md.stdout
+    )
+    csv_out = wijksignaal(*args, "--quarter", "2026Q4", "--format", "csv")
+    assert csv_out.stdout.splitlines()[0] == "team,quarter,statement,answers,share_agree"
+    assert csv_out.stdout.splitlines()[1] == "zaandam-noord,2026Q4,1,,"
+    png = tmp_path / "chart.png"
+    made = wijksignaal(*args, "--quarter", "2026Q4", "--format", "png", "--out", str(png))
+    assert made.returncode == 0 and png.read_bytes().startswith(b"\x89PNG")
+    bad = wijksignaal(*args, "--quarter", "Q4")
+    assert bad.returncode == 1 and "geen kwartaal" in bad.stderr
