@@ -106,6 +106,20 @@ def _positive_int(value: Any, where: str, problems: _Problems, default: int) -> 
     return value
 
 
+def _duration(
+    table: dict[str, Any], where: str, key: str, default: str | timedelta, problems: _Problems
+) -> timedelta:
+    """``table[key]`` as a duration (``30s``, ``10m``, ``6h``, ``14d``), else ``default``."""
+    fallback = parse_duration(default) if isinstance(default, str) else default
+    if key not in table:
+        return fallback
+    try:
+        return parse_duration(str(table[key]))
+    except ValueError:
+        problems.add(f"{where}.{key}", N_("config.error.duration"), value=table[key])
+        return fallback
+
+
 def load_config(path: Path | str) -> Config:
     """Read and validate the config at ``path``; a :class:`ConfigError` lists every problem."""
     path = Path(path)
@@ -138,31 +152,15 @@ def load_config(path: Path | str) -> Config:
         problems.add("municipality.reference_prefix", N_("config.error.prefix"), value=prefix)
         prefix = "WS"
 
-    conversations = _table(raw, "conversations", problems)
-    expiry = timedelta(hours=24)
-    if "expire_after" in conversations:
-        try:
-            expiry = parse_duration(str(conversations["expire_after"]))
-        except ValueError:
-            problems.add(
-                "conversations.expire_after",
-                N_("config.error.duration"),
-                value=conversations["expire_after"],
-            )
+    expiry = _duration(
+        _table(raw, "conversations", problems), "conversations", "expire_after", "24h", problems
+    )
 
     telegram = _table(raw, "telegram", problems)
     username = str(telegram.get("username", "wijksignaal_bot")).lstrip("@")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", username):
         problems.add("telegram.username", N_("config.error.username"), value=username)
-    invites = _table(raw, "invites", problems)
-    valid_for = timedelta(hours=72)
-    if "valid_for" in invites:
-        try:
-            valid_for = parse_duration(str(invites["valid_for"]))
-        except ValueError:
-            problems.add(
-                "invites.valid_for", N_("config.error.duration"), value=invites["valid_for"]
-            )
+    valid_for = _duration(_table(raw, "invites", problems), "invites", "valid_for", "72h", problems)
     digest = _table(raw, "digest", problems)
     digest_time = time(8, 30)
     if "time" in digest:
@@ -172,23 +170,11 @@ def load_config(path: Path | str) -> Config:
             problems.add("digest.time", N_("config.error.clock_time"), value=digest["time"])
 
     retention = _table(raw, "retention", problems)
-    retention_values: dict[str, timedelta] = {}
-    for key, default in (("anonymise_contact_after", "365d"), ("delete_closed_after", "1825d")):
-        try:
-            retention_values[key] = parse_duration(str(retention.get(key, default)))
-        except ValueError:
-            problems.add(f"retention.{key}", N_("config.error.duration"), value=retention[key])
-            retention_values[key] = parse_duration(default)
+    anonymise_after = _duration(retention, "retention", "anonymise_contact_after", "365d", problems)
+    delete_after = _duration(retention, "retention", "delete_closed_after", "1825d", problems)
     checkins = _table(raw, "checkins", problems)
-    defaults = {"after_report": "14d", "after_close": "7d"}
-    durations: dict[str, timedelta] = {}
-    for key, default in defaults.items():
-        try:
-            durations[key] = parse_duration(str(checkins.get(key, default)))
-        except ValueError:
-            problems.add(f"checkins.{key}", N_("config.error.duration"), value=checkins[key])
-            durations[key] = parse_duration(default)
-    checkin_report, checkin_close = durations["after_report"], durations["after_close"]
+    checkin_report = _duration(checkins, "checkins", "after_report", "14d", problems)
+    checkin_close = _duration(checkins, "checkins", "after_close", "7d", problems)
     quiet: tuple[time, time] | None = (time(21, 0), time(9, 0))
     quiet_text = str(checkins.get("quiet_hours", "21:00-09:00")).strip()
     if not quiet_text:
@@ -280,21 +266,12 @@ def load_config(path: Path | str) -> Config:
             problems,
             default_deadline,
         )
-        after: dict[str, timedelta] = {}
-        for key, fallback in (("after_report", checkin_report), ("after_close", checkin_close)):
-            raw_value = settings.get(f"checkin_{key}")
-            after[key] = fallback
-            if raw_value is not None:
-                try:
-                    after[key] = parse_duration(str(raw_value))
-                except ValueError:
-                    problems.add(
-                        f"categories.{category}.checkin_{key}",
-                        N_("config.error.duration"),
-                        value=raw_value,
-                    )
+        where = f"categories.{category}"
         categories[category] = CategorySettings(
-            team, days, after["after_report"], after["after_close"]
+            team,
+            days,
+            _duration(settings, where, "checkin_after_report", checkin_report, problems),
+            _duration(settings, where, "checkin_after_close", checkin_close, problems),
         )
 
     if problems.lines:
@@ -312,7 +289,7 @@ def load_config(path: Path | str) -> Config:
         digest_time=digest_time,
         key_file=key_file,
         quiet_hours=quiet,
-        anonymise_after=retention_values["anonymise_contact_after"],
-        delete_closed_after=retention_values["delete_closed_after"],
+        anonymise_after=anonymise_after,
+        delete_closed_after=delete_after,
         reference_prefix=prefix,
     )

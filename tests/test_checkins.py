@@ -21,7 +21,7 @@ from bot.engine import Engine, Reply
 from bot.exporting import export
 from storage import Cipher, Database
 from tests.conftest import AMS, TEST_KEY, Chat
-from tests.test_team import join, report
+from tests.test_team import claim_and_close, join, report
 
 RESIDENT, MEMBER = 42, 500
 
@@ -146,12 +146,7 @@ async def test_after_closing_no_asks_what_went_wrong_and_requests_a_reopen(
 ) -> None:
     member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
     ref = await reported(engine, clock)
-    await member.command(f"/signaal {ref}")
-    await member.tap("Oppakken")
-    await member.command(f"/signaal {ref}")
-    await member.tap("Afronden")
-    await member.tap("Contact gelegd")
-    await member.tap("Geen notitie")
+    await claim_and_close(member, ref)
     clock.advance(timedelta(days=7))
     box = await send(engine, config)
     assert box.sent[-1].text == f"Uw melding {ref} is afgerond. Is uw melding goed opgepakt?"

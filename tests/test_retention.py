@@ -13,17 +13,7 @@ from bot.engine import Engine
 from bot.retention import purge_by_config
 from storage import Cipher, Database
 from tests.conftest import TEST_KEY, Chat
-from tests.test_team import join, report
-
-
-async def close(engine: Engine, ref: str) -> None:
-    member = Chat(engine, 500)
-    await member.command(f"/signaal {ref}")
-    await member.tap("Oppakken")
-    await member.command(f"/signaal {ref}")
-    await member.tap("Afronden")
-    await member.tap("Contact gelegd")
-    await member.tap("Geen notitie")
+from tests.test_team import claim_and_close, join, report
 
 
 async def test_contact_details_go_after_a_year_and_signals_after_five(
@@ -32,7 +22,7 @@ async def test_contact_details_go_after_a_year_and_signals_after_five(
     await join(engine, 500, "teamlid", "zaandam-noord", "Anna")
     ref = await report(engine, Chat(engine, 42))
     kept = await report(engine, Chat(engine, 43))  # stays open: never purged
-    await close(engine, ref)
+    await claim_and_close(Chat(engine, 500), ref)
     db = engine.db
 
     clock.advance(timedelta(days=364))

@@ -48,6 +48,16 @@ async def report(
     return ref
 
 
+async def claim_and_close(member: Chat, ref: str, outcome: str = "Contact gelegd") -> None:
+    """A member picks a signal up and closes it with ``outcome`` and no note."""
+    await member.command(f"/signaal {ref}")
+    await member.tap("Oppakken")
+    await member.command(f"/signaal {ref}")
+    await member.tap("Afronden")
+    await member.tap(outcome)
+    await member.tap("Geen notitie")
+
+
 @pytest.fixture
 async def team(engine: Engine) -> dict[str, Chat]:
     return {
@@ -277,12 +287,7 @@ async def test_a_revoked_member_loses_access_at_once_also_to_old_buttons(
 async def test_reopening_a_closed_signal(engine: Engine, team: dict[str, Chat]) -> None:
     ref = await report(engine, team["resident"])
     coordinator = team["coordinator"]
-    await coordinator.command(f"/signaal {ref}")
-    await coordinator.tap("Oppakken")
-    await coordinator.command(f"/signaal {ref}")
-    await coordinator.tap("Afronden")
-    await coordinator.tap("Niet bereikbaar")
-    await coordinator.tap("Geen notitie")
+    await claim_and_close(coordinator, ref, "Niet bereikbaar")
     await coordinator.command(f"/signaal {ref}")
     await coordinator.tap("Heropenen")
     assert coordinator.last == f"{ref} is heropend."
