@@ -48,6 +48,14 @@ async def plan(tx: Tx, signal_id: int, kind: str, due: datetime) -> None:
     )
 
 
+async def hold_back(tx: Tx, chat_id: int, text: str, now: datetime) -> None:
+    """Keep a message to a resident until quiet hours end (sent by :meth:`Checkins.send_due`)."""
+    await tx.write(
+        "INSERT INTO outbox (chat_id, text, created_at) VALUES (?, ?, ?)",
+        (chat_id, tx.cipher.encrypt(text), to_db_time(now)),
+    )
+
+
 class Checkins:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -76,6 +84,7 @@ class Checkins:
         local = now.astimezone(self.config.timezone).time()
         if in_quiet_hours(self.config.quiet_hours, local):
             return 0
+        await self.flush_outbox(engine, send, now)
         async with engine.db.transaction() as tx:
             due = await tx.read(
                 "SELECT id FROM checkins WHERE state = 'gepland' AND due_at <= ?"
@@ -100,6 +109,26 @@ class Checkins:
             else:
                 sent += 1
         return sent
+
+    async def flush_outbox(
+        self, engine: Engine, send: Callable[[Reply], Awaitable[bool]], now: datetime
+    ) -> None:
+        """Messages held back by quiet hours: each marked sent, committed, then sent."""
+        async with engine.db.transaction() as tx:
+            waiting = await tx.read("SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id")
+        for (message_id,) in waiting:
+            async with engine.db.transaction() as tx:
+                rows = await tx.read(
+                    "SELECT chat_id, text FROM outbox WHERE id = ? AND sent_at IS NULL",
+                    (message_id,),
+                )
+                if not rows:
+                    continue
+                await tx.write(
+                    "UPDATE outbox SET sent_at = ? WHERE id = ?", (to_db_time(now), message_id)
+                )
+            chat_id, token = rows[0]
+            await send(Reply(tx.cipher.decrypt(token) or "", chat_id=chat_id))
 
     async def skip(self, tx: Tx, checkin_id: int, reason: str) -> None:
         await tx.write(

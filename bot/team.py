@@ -15,8 +15,8 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_timedelta
 
+from bot.checkins import hold_back, in_quiet_hours, wants_chat_contact
 from bot.checkins import plan as plan_checkin
-from bot.checkins import wants_chat_contact
 from bot.config import Config
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _, translate
@@ -501,18 +501,18 @@ class TeamDesk:
         if reporter is None:
             return
         lang = signal.language
-        ctx.replies.append(
-            Reply(
-                translate(
-                    key,
-                    lang,
-                    ref=signal.ref,
-                    team=self.config.team_name(signal.team),
-                    outcome=translate(f"outcome.{outcome}.resident", lang) if outcome else "",
-                ),
-                chat_id=reporter.telegram_id,
-            )
+        text = translate(
+            key,
+            lang,
+            ref=signal.ref,
+            team=self.config.team_name(signal.team),
+            outcome=translate(f"outcome.{outcome}.resident", lang) if outcome else "",
         )
+        local = ctx.now.astimezone(self.config.timezone).time()
+        if in_quiet_hours(self.config.quiet_hours, local):
+            await hold_back(ctx.tx, reporter.telegram_id, text, ctx.now)
+        else:
+            ctx.replies.append(Reply(text, chat_id=reporter.telegram_id))
 
 
 async def create_invite(tx: Tx, config: Config, role: str, team: str | None, now: datetime) -> str:

@@ -24,6 +24,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("conversations", "data"),
     ("feedback", "went_well"),
     ("feedback", "could_be_better"),
+    ("outbox", "text"),
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -280,3 +280,23 @@ async def test_many_due_at_once_go_out_through_the_rate_limiter_none_lost_on_a_4
     assert request.send_attempts == 21, "one refused, retried"
     assert {state for _kind, state, _reason in await rows(engine)} == {"verstuurd"}
     await app.shutdown()
+
+
+async def test_news_for_the_reporter_at_night_waits_for_the_morning(
+    engine: Engine, config: Config, clock: FakeClock
+) -> None:
+    """A team member closes a signal at 22:00: the reporter hears it after 09:00, once."""
+    member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
+    ref = await reported(engine, clock)
+    clock.set(datetime(2026, 11, 10, 22, 0, tzinfo=AMS))
+    await member.command(f"/signaal {ref}")
+    replies = await member.tap("Oppakken")
+    assert all(r.chat_id is None for r in replies), "nothing to the resident at night"
+    clock.set(datetime(2026, 11, 11, 8, 0, tzinfo=AMS))
+    assert (await send(engine, config)).sent == []
+    clock.set(datetime(2026, 11, 11, 9, 0, tzinfo=AMS))
+    box = await send(engine, config)
+    assert [(r.chat_id, r.text) for r in box.sent] == [
+        (RESIDENT, f"Goed nieuws. Sociaal wijkteam Zaandam-Noord heeft uw melding {ref} opgepakt.")
+    ]
+    assert (await send(engine, config)).sent == []

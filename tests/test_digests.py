@@ -134,6 +134,7 @@ async def test_from_a_report_to_the_digest_to_closing_through_the_application(
     await _digest(CallbackContext(app))
     digest = [c.params for c in request.sent() if c.params["chat_id"] == MEMBER][-1]
     assert ref in digest["text"]
+    clock.set(datetime(2026, 11, 24, 9, 15, tzinfo=AMS))  # after the residents' quiet hours
     sent = await member.tap(f"Oppakken {ref}")
     assert sent[0]["text"] == f"U heeft {ref} opgepakt."
     to_resident = [c.params["text"] for c in request.sent() if c.params["chat_id"] == 42]
