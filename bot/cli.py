@@ -329,6 +329,8 @@ async def _purge(args: argparse.Namespace) -> int:
 
 
 async def _backup(args: argparse.Namespace) -> int:
+    if args.out.exists():
+        raise WijksignaalError(_(N_("cli.backup.exists"), out=args.out))
     _config, db = await _open_existing(args)
     try:
         await db.backup(args.out)

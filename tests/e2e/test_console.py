@@ -261,3 +261,18 @@ def test_report_feedback_from_the_command_line(tmp_path: Path) -> None:
     assert made.returncode == 0 and png.read_bytes().startswith(b"\x89PNG")
     bad = wijksignaal(*args, "--quarter", "Q4")
     assert bad.returncode == 1 and "geen kwartaal" in bad.stderr
+
+
+def test_purge_and_backup_from_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    config = str(EXAMPLE_CONFIG)
+    assert console(db, FIRST_HALF + SECOND_HALF).returncode == 0
+    purged = wijksignaal("purge", "--config", config, "--db", str(db))
+    assert purged.returncode == 0 and "0 signalen verwijderd" in purged.stdout
+    out = tmp_path / "copy.db"
+    made = wijksignaal("backup", "--config", config, "--db", str(db), "--out", str(out))
+    assert made.returncode == 0 and out.is_file()
+    restored = wijksignaal("export", "--config", config, "--db", str(out))
+    assert restored.returncode == 0 and len(json.loads(restored.stdout)) == 1
+    again = wijksignaal("backup", "--config", config, "--db", str(db), "--out", str(out))
+    assert again.returncode == 1 and "overschrijft nooit" in again.stderr
