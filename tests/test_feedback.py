@@ -197,6 +197,6 @@ async def test_a_log_and_the_report_through_the_application(engine: Engine) -> N
     sent = await council.tap("Opslaan")
     assert sent[-1]["text"].startswith("Dank u wel. De ervaring is bewaard")
     await council.send("/rapport")
-    documents = [c for c in request.calls if c.method == "sendDocument"]
+    documents = [c for c in request.calls if c.method == "sendPhoto"]
     assert len(documents) == 1 and documents[0].params["chat_id"] == COUNCIL
     await app.shutdown()

@@ -93,7 +93,10 @@ async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
         await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
         if reply.document is not None:
             name, content = reply.document
-            await bot.send_document(chat_id, InputFile(content, filename=name))
+            if name.endswith(".png"):  # a chart shows inline as a picture
+                await bot.send_photo(chat_id, InputFile(content, filename=name))
+            else:
+                await bot.send_document(chat_id, InputFile(content, filename=name))
     except Forbidden:
         log.warning("chat %s blocked the bot; message not delivered", chat_id)
         return False
