@@ -59,6 +59,9 @@ async def test_a_whole_report_through_process_update(telegram: OfflineChat, engi
     assert person is not None and signal.reporter_id == person.id
     answered = [c for c in telegram.request.calls if c.method == "answerCallbackQuery"]
     assert len(answered) == 8, "every tap is acknowledged so the client stops its spinner"
+    await telegram.send("/mijngegevens")
+    (document,) = [c for c in telegram.request.calls if c.method == "sendDocument"]
+    assert document.params["chat_id"] == CHAT
 
 
 async def test_photo_and_edited_message_get_a_kind_reply(telegram: OfflineChat) -> None:
