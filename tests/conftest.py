@@ -162,3 +162,11 @@ async def report_until_consent(
     if about == "Over iemand anders":
         await chat.tap("Ja")
     await chat.say(postcode)
+
+
+async def report_to_summary(chat: Chat) -> None:
+    """The report flow up to the summary: consent, contact through the chat, no volunteer."""
+    await report_until_consent(chat)
+    await chat.tap("Ja, dat is goed")
+    await chat.tap("Via deze chat")
+    await chat.tap("Nee, liever niet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.engine import Engine
 from storage import StoredSignal
-from tests.conftest import Chat, report_until_consent
+from tests.conftest import Chat, report_to_summary, report_until_consent
 
 
 async def signals(engine: Engine) -> list[StoredSignal]:
@@ -16,10 +16,7 @@ async def test_a_full_report_is_stored_routed_and_answered_with_ref_team_and_dea
     chat: Chat, engine: Engine
 ) -> None:
     """The happy path: consent, contact through the chat, no volunteer, sent."""
-    await report_until_consent(chat)
-    await chat.tap("Ja, dat is goed")
-    await chat.tap("Via deze chat")
-    await chat.tap("Nee, liever niet")
+    await report_to_summary(chat)
     assert "Postcode: 1503 AB" in chat.last
     assert "Contact: Via deze chat" in chat.last
     assert chat.labels == ["Versturen", "Aanpassen"]
@@ -148,10 +145,7 @@ async def test_a_phone_number_is_checked_and_stored_in_international_form(
 
 async def test_changing_an_answer_returns_to_the_summary(chat: Chat, engine: Engine) -> None:
     """'Aanpassen' asks only the chosen question again, then shows the new summary."""
-    await report_until_consent(chat)
-    await chat.tap("Ja, dat is goed")
-    await chat.tap("Via deze chat")
-    await chat.tap("Nee, liever niet")
+    await report_to_summary(chat)
     await chat.tap("Aanpassen")
     await chat.tap("Postcode")
     await chat.say("1541")
@@ -240,10 +234,7 @@ async def test_changing_the_description_keeps_the_chosen_category(
     chat: Chat, engine: Engine
 ) -> None:
     """Aanpassen → Wat er speelt: only that question, then the summary again."""
-    await report_until_consent(chat)
-    await chat.tap("Ja, dat is goed")
-    await chat.tap("Via deze chat")
-    await chat.tap("Nee, liever niet")
+    await report_to_summary(chat)
     await chat.tap("Aanpassen")
     await chat.tap("Wat er speelt")
     await chat.say("Ik voel me al maanden heel alleen.")
