@@ -27,6 +27,7 @@ STATEMENTS = range(1, 11)
 AGREE = frozenset({"mee_eens", "helemaal_mee_eens"})
 NOT_COUNTED = frozenset({"weet_niet", "overslaan"})
 MIN_ANSWERS = 5
+MAX_TEAMS_AT_ONCE = 3
 OPEN_FIELDS = ("went_well", "better")
 
 
@@ -279,8 +280,11 @@ class Feedback:
         if not teams:
             ctx.say(N_("feedback.report.refused"))
             return None
+        if len(teams) > MAX_TEAMS_AT_ONCE:
+            ctx.say(N_("feedback.report.which"), teams=", ".join(teams))
+            return None
         with_open = member.role in ("teamlid", "coordinator")
-        for team in teams[:3]:
+        for team in teams:
             report = await quarter_report(ctx.tx, team, quarter, with_open_answers=with_open)
             ctx.replies.append(
                 Reply(

@@ -200,3 +200,11 @@ async def test_a_log_and_the_report_through_the_application(engine: Engine) -> N
     documents = [c for c in request.calls if c.method == "sendPhoto"]
     assert len(documents) == 1 and documents[0].params["chat_id"] == COUNCIL
     await app.shutdown()
+
+
+async def test_a_coordinator_names_the_team(engine: Engine) -> None:
+    coordinator = await join(engine, 700, "coordinator", None, "Dina")
+    await coordinator.command("/rapport")
+    assert coordinator.last.startswith("Van welk team wilt u het rapport?")
+    await coordinator.command("/rapport krommenie 2026Q4")
+    assert "Krommenie, 2026Q4: 0 gesprekken" in coordinator.replies[0].text
