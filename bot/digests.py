@@ -60,7 +60,11 @@ class Digests:
                     continue
                 since = await self.last_sent(tx, team.id) or now - timedelta(days=1)
                 for member in members:
-                    out.append(await self.for_member(tx, team.id, member.telegram_id, since, now))
+                    out.append(
+                        await self.for_member(
+                            tx, team.id, member.telegram_id, since, now, member.language
+                        )
+                    )
                 if team.group_chat is not None:
                     out.append(await self.for_group(tx, team.id, team.group_chat, since, now))
                 await tx.write(

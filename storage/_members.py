@@ -19,6 +19,7 @@ class Member:
     role: str
     teams: frozenset[str]
     display_name: str | None
+    language: str = "nl"
 
     @property
     def name(self) -> str:
@@ -41,7 +42,7 @@ class Members:
     async def get(self, telegram_id: int) -> Member | None:
         """The active (not revoked) member with this Telegram id; ``None`` for a resident."""
         rows = await self._tx.read(
-            "SELECT p.id, p.telegram_id, p.role, p.display_name, m.team FROM people p"
+            "SELECT p.id, p.telegram_id, p.role, p.display_name, m.team, p.language FROM people p"
             " LEFT JOIN memberships m ON m.person_id = p.id"
             " WHERE p.telegram_id = ? AND p.revoked_at IS NULL AND p.role != 'bewoner'",
             (telegram_id,),
@@ -50,7 +51,7 @@ class Members:
             return None
         first = rows[0]
         teams = frozenset(r[4] for r in rows if r[4] is not None)
-        return Member(first[0], first[1], first[2], teams, first[3])
+        return Member(first[0], first[1], first[2], teams, first[3], first[5])
 
     async def of_team(self, team: str) -> list[Member]:
         """Active members who work the queue of ``team`` (its team members)."""
@@ -77,12 +78,12 @@ class Members:
 
     async def _member_any(self, telegram_id: int) -> Member:
         rows = await self._tx.read(
-            "SELECT p.id, p.telegram_id, p.role, p.display_name, m.team FROM people p"
+            "SELECT p.id, p.telegram_id, p.role, p.display_name, m.team, p.language FROM people p"
             " LEFT JOIN memberships m ON m.person_id = p.id WHERE p.telegram_id = ?",
             (telegram_id,),
         )
         teams = frozenset(r[4] for r in rows if r[4] is not None)
-        return Member(rows[0][0], rows[0][1], rows[0][2], teams, rows[0][3])
+        return Member(rows[0][0], rows[0][1], rows[0][2], teams, rows[0][3], rows[0][5])
 
     async def create_invite(
         self, code: str, role: str, team: str | None, now: datetime, expires_at: datetime

@@ -151,3 +151,16 @@ async def test_from_a_report_to_the_digest_to_closing_through_the_application(
     await _digest(CallbackContext(app))
     assert len([c for c in request.sent() if "Dit is het overzicht" in c.params["text"]]) == 2
     await app.shutdown()
+
+
+async def test_a_member_gets_the_digest_in_their_language(
+    engine: Engine, config: Config, clock: FakeClock
+) -> None:
+    await setup_team(engine)
+    member = Chat(engine, MEMBER)
+    await member.command("/taal")
+    await member.tap("English")
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=AMS))
+    sent = {r.chat_id: r.text for r in await Digests(config).send_due(engine.db, clock.now())}
+    assert sent[MEMBER].startswith("Good morning. This is the overview of")
+    assert sent[COLLEAGUE].startswith("Goedemorgen.")

@@ -298,9 +298,14 @@ class _Turn:
             self.ctx.say(N_("engine.unknown_command"), command=name)
             self.reask()
 
-    def set_language(self, lang: str) -> None:
+    async def set_language(self, lang: str) -> None:
         self.state.data.pop("menu", None)
         self.state.language = lang
+        # A known person (a member, a reporter) keeps the language for messages the bot sends
+        # on its own, such as digests.
+        await self.ctx.tx.write(
+            "UPDATE people SET language = ? WHERE telegram_id = ?", (lang, self.ctx.event.user_id)
+        )
         current_language.set(lang)
         self.ctx.say(N_("engine.language.set"))
         self.reask()
@@ -308,7 +313,7 @@ class _Turn:
     async def button(self, data: str) -> None:
         kind, _sep, rest = data.partition(":")
         if kind == "l" and rest in LANGUAGES:
-            self.set_language(rest)
+            await self.set_language(rest)
             return
         if kind in self.engine.buttons:
             await self.run_handler(self.engine.buttons[kind], rest)
@@ -396,7 +401,7 @@ class _Turn:
             lang = self.match_language(text)
             self.state.data.pop("menu", None)
             if lang:
-                self.set_language(lang)
+                await self.set_language(lang)
                 return
         step = self.step
         if step is None or not step.asks:
