@@ -148,10 +148,7 @@ class Checkins:
         if not rows or rows[0][2] != "gepland":
             return None
         kind, signal_id, _state, telegram_id, no_questions, unreachable_at = rows[0]
-        signal = None
-        if signal_id is not None:
-            found = await tx.read("SELECT ref FROM signals WHERE id = ?", (signal_id,))
-            signal = await tx.signals.by_ref(found[0][0]) if found else None
+        signal = await tx.signals.by_id(signal_id) if signal_id is not None else None
         if signal is None:
             await self.skip(tx, checkin_id, "signaal verwijderd")
             return None

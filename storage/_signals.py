@@ -195,6 +195,10 @@ class Signals:
     async def all(self) -> list[StoredSignal]:
         return await self._select("ORDER BY id", ())
 
+    async def by_id(self, signal_id: int) -> StoredSignal | None:
+        found = await self._select("WHERE id = ?", (signal_id,))
+        return found[0] if found else None
+
     async def of_reporter(self, person_id: int) -> list[StoredSignal]:
         return await self._select("WHERE reporter_id = ? ORDER BY id", (person_id,))
 
