@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.checks import catalog_problems
 from bot.clock import SystemClock
 from bot.config import Config, load_config
 from bot.digests import Digests
+from bot.domain import ROLES
 from bot.engine import Engine, Flow
 from bot.errors import WijksignaalError
 from bot.feedback import quarter_report, report_chart, report_csv, report_text
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     invite = commands.add_parser("invite", help=_(N_("cli.invite.help")))
     invite.add_argument("--config", required=True, type=Path)
     invite.add_argument("--db", required=True, type=Path)
-    invite.add_argument("--role", required=True, choices=("teamlid", "raadslid", "coordinator"))
+    invite.add_argument("--role", required=True, choices=[r for r in ROLES if r != "bewoner"])
     invite.add_argument("--team")
 
     members = commands.add_parser("members", help=_(N_("cli.members.help")))
@@ -397,6 +398,25 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": _check,
+    "run": _run,
+    "classify": _classify,
+    "keygen": _keygen,
+}
+_ASYNC_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "console": _console,
+    "export": _export,
+    "invite": _invite,
+    "members": _members,
+    "person": _person,
+    "report": _report,
+    "purge": _purge,
+    "backup": _backup,
+    "rotate-key": _rotate,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wijksignaal`` command; returns the exit status."""
     current_language.set(os.environ.get("WIJKSIGNAAL_LANG", "nl"))
@@ -408,31 +428,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEM
     args = _parser().parse_args(argv)
     try:
-        if args.command == "check":
-            return _check(args)
-        if args.command == "run":
-            return _run(args)
-        if args.command == "classify":
-            return _classify(args)
-        if args.command == "person":
-            return asyncio.run(_person(args))
-        if args.command == "report":
-            return asyncio.run(_report(args))
-        if args.command == "purge":
-            return asyncio.run(_purge(args))
-        if args.command == "backup":
-            return asyncio.run(_backup(args))
-        if args.command == "keygen":
-            return _keygen(args)
-        if args.command == "rotate-key":
-            return asyncio.run(_rotate(args))
-        if args.command == "invite":
-            return asyncio.run(_invite(args))
-        if args.command == "members":
-            return asyncio.run(_members(args))
-        if args.command == "console":
-            return asyncio.run(_console(args))
-        return asyncio.run(_export(args))
+        if args.command in _COMMANDS:
+            return _COMMANDS[args.command](args)
+        return asyncio.run(_ASYNC_COMMANDS[args.command](args))
     except WrongKeyError as exc:
         message = _(N_("cli.wrong_key"), detail=exc)
         print(f"wijksignaal: {message}", file=sys.stderr)

@@ -11,6 +11,7 @@ and PC4 areas, and the details stay behind "Bekijk".
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
@@ -18,11 +19,20 @@ from babel.dates import format_date
 from bot.config import Config
 from bot.engine import ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, translate
-from bot.team import can_work, lateness
+from bot.team import allowed, can_work, lateness
 from bot.workdays import is_working_day
 from storage import Database, StoredSignal, Tx, from_db_time, to_db_time
 
 MAX_LISTED = 8
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    team: str
+    open: list[StoredSignal]
+    new: list[StoredSignal]
+    late: list[StoredSignal]
+    changed: list[str]  # refs whose reporter withdrew consent or had data removed
 
 
 class Digests:
@@ -59,34 +69,37 @@ class Digests:
                 ):
                     continue
                 since = await self.last_sent(tx, team.id) or now - timedelta(days=1)
+                figures = await self.figures(tx, team.id, since, now)
                 for member in members:
-                    out.append(
-                        await self.for_member(
-                            tx, team.id, member.telegram_id, since, now, member.language
-                        )
-                    )
+                    out.append(self.for_member(figures, member.telegram_id, now, member.language))
                 if team.group_chat is not None:
-                    out.append(await self.for_group(tx, team.id, team.group_chat, since, now))
+                    out.append(self.for_group(figures, team.group_chat))
                 await tx.write(
                     "INSERT INTO digests (team, day, sent_at) VALUES (?, ?, ?)",
                     (team.id, day, to_db_time(now)),
                 )
         return out
 
-    async def numbers(
-        self, tx: Tx, team: str, since: datetime, now: datetime
-    ) -> tuple[list[StoredSignal], list[StoredSignal], list[StoredSignal]]:
-        """Open, new since ``since``, and late signals of ``team``."""
+    async def figures(self, tx: Tx, team: str, since: datetime, now: datetime) -> TeamFigures:
+        """What a team's digest says, read once for all its members."""
         today = self.local_day(now)
         open_signals = await tx.signals.open_of(frozenset({team}))
-        new = [s for s in open_signals if s.created_at >= since]
-        late = [s for s in open_signals if lateness(s, self.config, today).over]
-        return open_signals, new, late
+        changed = await tx.read(
+            "SELECT DISTINCT s.ref FROM signal_events e JOIN signals s ON s.id = e.signal_id"
+            " WHERE s.team = ? AND e.at >= ? AND (e.kind LIKE 'ingetrokken:%'"
+            " OR e.kind = 'melder-verwijderd') ORDER BY s.ref",
+            (team, to_db_time(since)),
+        )
+        return TeamFigures(
+            team=team,
+            open=open_signals,
+            new=[s for s in open_signals if s.created_at >= since],
+            late=[s for s in open_signals if lateness(s, self.config, today).over],
+            changed=[r[0] for r in changed],
+        )
 
-    async def for_member(
-        self, tx: Tx, team: str, chat_id: int, since: datetime, now: datetime, lang: str = "nl"
-    ) -> Reply:
-        open_signals, new, late = await self.numbers(tx, team, since, now)
+    def for_member(self, figures: TeamFigures, chat_id: int, now: datetime, lang: str) -> Reply:
+        team, open_signals, new, late = figures.team, figures.open, figures.new, figures.late
         per_category = Counter(s.category for s in open_signals)
         lines = [
             translate(
@@ -105,20 +118,14 @@ class Digests:
             lines.append(translate(N_("digest.member.per_category"), lang, counts=counts))
         lines += self.listing(N_("digest.member.new"), new, lang)
         lines += self.listing(N_("digest.member.late"), late, lang)
-        changed = await tx.read(
-            "SELECT DISTINCT s.ref FROM signal_events e JOIN signals s ON s.id = e.signal_id"
-            " WHERE s.team = ? AND e.at >= ? AND (e.kind LIKE 'ingetrokken:%'"
-            " OR e.kind = 'melder-verwijderd') ORDER BY s.ref",
-            (team, to_db_time(since)),
-        )
         flagged = [s for s in open_signals if s.attention]
         if flagged:
             rows = [
                 f"- {s.ref}: " + translate(f"team.attention.{s.attention}", lang) for s in flagged
             ]
             lines.append(translate(N_("digest.member.attention"), lang) + "\n" + "\n".join(rows))
-        if changed:
-            refs = ", ".join(r[0] for r in changed)
+        if figures.changed:
+            refs = ", ".join(figures.changed)
             lines.append(translate(N_("digest.member.rights"), lang, refs=refs))
         buttons: list[Button] = []
         listed = {s.ref: s for s in [*late, *new]}
@@ -126,7 +133,7 @@ class Digests:
             buttons.append(
                 Button(translate(N_("team.button.view"), lang, ref=signal.ref), f"v:{signal.ref}")
             )
-            if signal.status in ("nieuw", "heropend", "doorgestuurd"):
+            if allowed(signal.status, "opgepakt"):
                 label = translate(N_("digest.button.claim"), lang, ref=signal.ref)
                 buttons.append(Button(label, f"c:{signal.ref}"))
         return Reply("\n\n".join(lines), tuple(buttons), chat_id=chat_id)
@@ -150,18 +157,15 @@ class Digests:
             rows.append(translate(N_("digest.member.more"), lang, count=more))
         return [translate(key, lang, count=len(signals)) + "\n" + "\n".join(rows)]
 
-    async def for_group(
-        self, tx: Tx, team: str, chat_id: int, since: datetime, now: datetime
-    ) -> Reply:
+    def for_group(self, figures: TeamFigures, chat_id: int) -> Reply:
         """Counts only: a group chat may hold people who must not see a signal."""
-        open_signals, new, late = await self.numbers(tx, team, since, now)
         text = translate(
             N_("digest.group"),
             "nl",
-            team=self.config.team_name(team),
-            open=len(open_signals),
-            new=len(new),
-            late=len(late),
+            team=self.config.team_name(figures.team),
+            open=len(figures.open),
+            new=len(figures.new),
+            late=len(figures.late),
         )
         return Reply(text, chat_id=chat_id)
 
@@ -175,8 +179,7 @@ class Digests:
         teams = sorted(self.config.teams) if member.role == "coordinator" else sorted(member.teams)
         for team in teams:
             since = await self.last_sent(ctx.tx, team) or ctx.now - timedelta(days=1)
-            reply = await self.for_member(
-                ctx.tx, team, ctx.event.chat_id, since, ctx.now, ctx.language
-            )
+            figures = await self.figures(ctx.tx, team, since, ctx.now)
+            reply = self.for_member(figures, ctx.event.chat_id, ctx.now, ctx.language)
             ctx.replies.append(Reply(reply.text, reply.buttons))
         return None

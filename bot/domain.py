@@ -19,7 +19,6 @@ CATEGORIES: tuple[str, ...] = (
 )
 ROLES: tuple[str, ...] = ("bewoner", "raadslid", "teamlid", "coordinator")
 STATUSES: tuple[str, ...] = ("nieuw", "opgepakt", "afgerond", "doorgestuurd", "heropend")
-SOURCES: tuple[str, ...] = ("bewoner", "raadslid")
 CONSENT_PURPOSES: tuple[str, ...] = ("melden", "contact", "vrijwilliger", "anoniem")
 
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})?\s*$")

@@ -15,7 +15,7 @@ import io
 import json
 import random
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from bot.config import Config
 from bot.engine import Action, ActionContext, Reply, Service, StartFlow
@@ -296,7 +296,3 @@ class Feedback:
                 )
             )
         return None
-
-
-def current_quarter(now: datetime, config: Config) -> str:
-    return quarter_of(now.astimezone(config.timezone).date())

@@ -18,6 +18,7 @@ from babel.dates import format_date, format_timedelta
 from bot.checkins import hold_back, in_quiet_hours, wants_chat_contact
 from bot.checkins import plan as plan_checkin
 from bot.config import Config
+from bot.domain import STATUSES
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _, translate
 from bot.workdays import add_working_days
@@ -31,7 +32,7 @@ OUTCOMES: tuple[str, ...] = (
     "geen_actie_nodig",
     "niet_bereikbaar",
 )
-OPEN = frozenset({"nieuw", "opgepakt", "doorgestuurd", "heropend"})
+OPEN = frozenset(STATUSES) - {"afgerond"}
 TRANSITIONS: dict[str, frozenset[str]] = {
     "opgepakt": frozenset({"nieuw", "doorgestuurd", "heropend"}),
     "afgerond": frozenset({"opgepakt"}),
