@@ -116,3 +116,30 @@ async def test_an_internal_error_is_told_plainly_and_loses_nothing(
     async with engine.db.transaction() as tx:
         state = await tx.conversations.get(CHAT)
     assert state.step == "anonymous_offer"
+
+
+async def test_the_job_queue_wakes_the_bot_for_every_scheduled_task(engine: Engine) -> None:
+    """Expiry sweep, digests, check-ins every minute and the nightly retention run."""
+    from zoneinfo import ZoneInfo
+
+    from bot.checkins import Checkins
+    from bot.digests import Digests
+
+    async def nightly() -> None:
+        return None
+
+    app = build_application("123456:TEST", request=OfflineRequest())
+    attach_engine(
+        app,
+        engine,
+        Digests(engine.config),
+        nightly=(nightly, ZoneInfo("Europe/Amsterdam")),
+        checkins=Checkins(engine.config),
+    )
+    assert app.job_queue is not None
+    assert sorted(str(job.name) for job in app.job_queue.jobs()) == [
+        "checkins",
+        "digest",
+        "expire",
+        "nightly",
+    ]
