@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= config/example.toml
 DB     ?= data/wijksignaal.db
 
-.PHONY: all install catalogs locales lint test run check bench clean
+.PHONY: all install catalogs locales lint test run check bench model clean
 
 all: test
 
@@ -53,6 +53,10 @@ check: catalogs
 
 bench: catalogs
 	$(BIN)/python -m bench.bench
+
+# Train the model head on config/labelled/*.jsonl (fixed seed); commit bot/language/head.npz.
+model: $(STAMP)
+	$(BIN)/python -m bot.language.train
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -8,8 +8,9 @@ prints; it asserts nothing about speed.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from bot.channels.telegram_offline import OfflineChat, OfflineRequest, text_upda
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.engine import Engine, Event, Reply
-from bot.language import Classifier, CrisisDetector
+from bot.language import Language, read_labelled, training_files
 from storage import Cipher, Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +36,7 @@ async def one_report(chat: OfflineChat, n: int) -> int:
     await chat.send("/start")
     await chat.tap("Over iemand anders")
     await chat.send("Mijn buurman komt al weken niet buiten en de post stapelt op.")
-    await chat.tap("Ja")  # Gaat het over eenzaamheid?
+    await chat.tap("Ja")  # Gaat het over iemand die eenzaam is?
     await chat.tap("Nee")
     await chat.tap("Ja")
     await chat.send("1503 AB")
@@ -142,26 +143,43 @@ async def bench_echo(updates: int) -> float:
     return elapsed
 
 
-def bench_language(rounds: int = 20) -> tuple[int, float, float]:
-    """Crisis check plus category suggestion over the labelled messages: count, mean, worst ms."""
-    classifier, detector = Classifier.from_file(), CrisisDetector.from_file()
-    texts = [
-        json.loads(line)["text"]
-        for path in (
-            ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
-            ROOT / "tests" / "data" / "extra-signals.jsonl",
-        )
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line
+def labelled_texts() -> list[str]:
+    """Every labelled message the repository holds (training files and held-out sets)."""
+    paths = [
+        *training_files(),
+        ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
+        ROOT / "tests" / "data" / "extra-signals.jsonl",
     ]
+    return [row.text for row in read_labelled(p for p in paths if p.is_file())]
+
+
+def bench_language(limit: int = 600) -> tuple[int, list[float], dict[str, object]]:
+    """Crisis check plus category suggestion, each message embedded afresh: milliseconds per
+    message (sorted), and which model answered."""
+    language = Language.load()
+    texts = labelled_texts()[:limit]
     times = []
-    for _round in range(rounds):
-        for text in texts:
-            start = time.perf_counter()
-            detector.detect(text)
-            classifier.classify(text)
-            times.append(time.perf_counter() - start)
-    return len(texts), sum(times) / len(times) * 1000, max(times) * 1000
+    for text in texts:
+        language.forget()
+        start = time.perf_counter()
+        language.crisis(text)
+        language.suggest(text)
+        times.append((time.perf_counter() - start) * 1000)
+    language.close()
+    return len(texts), sorted(times), language.describe()
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
+
+
+def idle_memory_mb() -> float:
+    """The resident memory of a bot that has started and handled one report, then waits: a
+    fresh process (``python -m bench.memory``), so nothing of this benchmark counts."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.memory"], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip())
 
 
 async def main() -> None:
@@ -182,11 +200,14 @@ async def main() -> None:
     print(f"{'ratio to the echo:':26} {engine_rate / echo_rate:8.2f}  (aim: 0.5 or better)")
     engine_ms = (engine_s - replay_s) / updates * 1000
     print(f"{'engine and storage:':26} {engine_ms:8.3f} ms per update on top of PTB")
-    count, mean_ms, worst_ms = bench_language()
+    count, times, model = bench_language()
     print(
-        f"{'crisis + suggestion:':26} {mean_ms:8.2f} ms per message on average, "
-        f"{worst_ms:.2f} ms at worst ({count} labelled messages, 20 rounds)"
+        f"{'crisis + suggestion:':26} p50 {percentile(times, 0.5):.1f} ms, "
+        f"p95 {percentile(times, 0.95):.1f} ms, worst {times[-1]:.1f} ms per message "
+        f"(aim: p95 30 ms; {count} labelled messages, each embedded afresh; "
+        f"model {model['model']}, head {model['head']})"
     )
+    print(f"{'idle memory of the bot:':26} {idle_memory_mb():8.0f} MB resident (aim: 400 MB)")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from bot.engine import Action, Engine, Flow, load_flows
 from bot.feedback import Feedback
 from bot.i18n import LANGUAGES, Catalogs
 from bot.intake import ACTIONS
-from bot.language import Classifier, CrisisDetector
+from bot.language import Language
 from bot.rights import Rights
 from bot.team import TeamDesk
 from storage import Database
@@ -55,8 +55,7 @@ def build_engine(
     clock: Clock,
     loaded: Mapping[str, Flow] | None = None,
     *,
-    crisis: CrisisDetector | None = None,
-    classifier: Classifier | None = None,
+    language: Language | None = None,
     replace_actions: Mapping[str, Action] | None = None,
 ) -> Engine:
     """The engine as the bot runs it; tests may replace actions by name."""
@@ -67,8 +66,7 @@ def build_engine(
         clock,
         loaded if loaded is not None else flows(),
         {**actions(config), **(replace_actions or {})},
-        crisis=crisis or CrisisDetector.from_file(),
-        classifier=classifier or Classifier.from_file(),
+        language=language or Language.load(),
         services=(
             desk.service(),
             Digests(config).service(),

@@ -28,11 +28,19 @@ from bot.config import Config, load_config
 from bot.digests import Digests
 from bot.domain import ROLES
 from bot.engine import Engine, Flow
-from bot.errors import WijksignaalError
+from bot.errors import ModelUnavailable, WijksignaalError
 from bot.feedback import quarter_report, report_chart, report_csv, report_text
 from bot.i18n import N_, Catalogs, _, current_language, setup
 from bot.keys import load_cipher, read_key_file, write_new_key
-from bot.language import Classifier, CrisisDetector
+from bot.language import (
+    HEAD_FILE,
+    Classifier,
+    CrisisDetector,
+    Language,
+    Model,
+    data_hash,
+    training_files,
+)
 from bot.retention import purge_by_config
 from bot.rights import forget, person_data
 from bot.team import create_invite
@@ -179,17 +187,32 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_problems(head_file: Path = HEAD_FILE) -> list[str]:
+    """Why the sentence model would not answer, or why its head is out of date: the bot would
+    still start, with the cue lists alone, but an administrator should know."""
+    try:
+        model = Model.load(head_file)
+    except ModelUnavailable as exc:
+        return [_(N_("cli.check.no_model"), problem="; ".join(exc.problems))]
+    try:
+        fresh = data_hash(training_files()) == model.head.data_hash
+    except OSError as exc:
+        return [_(N_("cli.check.no_model"), problem=str(exc))]
+    return [] if fresh else [_(N_("cli.check.stale_head"), path=head_file)]
+
+
 def _check(args: argparse.Namespace) -> int:
     problems: list[str] = []
     try:
         load_config(args.config)
     except WijksignaalError as exc:
         problems.extend(exc.problems)
-    for load in (Classifier.from_file, CrisisDetector.from_file):
+    for load in (Classifier.from_file, CrisisDetector.from_files):
         try:
             load()
         except WijksignaalError as exc:
             problems.extend(exc.problems)
+    problems.extend(model_problems())
     try:
         catalogs = Catalogs()
         problems.extend(catalog_problems(catalogs))
@@ -361,26 +384,36 @@ async def _rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def classification(classifier: Classifier, detector: CrisisDetector, text: str) -> dict[str, Any]:
-    """One message as ``classify --json`` prints it; ``crisis`` is the most urgent id or None."""
-    suggestion = classifier.classify(text)
-    crisis = detector.detect(text)
+def classification(language: Language, text: str) -> dict[str, Any]:
+    """One message as ``classify --json`` prints it; ``crisis`` is the most urgent id or None.
+
+    ``ask`` is what the bot would ask about (one or two categories, or none: all ten shown),
+    ``source`` whether the model, the cue words or both spoke, ``model`` and ``head`` which
+    model and trained head answered (``null`` when the cue lists worked alone).
+    """
+    suggestion = language.suggest(text)
+    crisis = language.crisis(text)
     return {
         "category": suggestion.category,
         "confidence": suggestion.confidence,
         "cues": list(suggestion.cues),
+        "ask": list(suggestion.ask),
+        "source": suggestion.source,
         "crisis": crisis.ids[0] if crisis else None,
         "crisis_all": list(crisis.ids),
+        "crisis_cues": list(crisis.cues),
+        "crisis_nets": list(crisis.nets),
+        **{key: value for key, value in language.describe().items() if key != "problem"},
     }
 
 
 def _classify(args: argparse.Namespace) -> int:
-    classifier, detector = Classifier.from_file(), CrisisDetector.from_file()
+    language = Language.load()
     texts = (line.rstrip("\n") for line in sys.stdin) if args.text == "-" else [args.text]
     for text in texts:
         if not text.strip():
             continue
-        result = classification(classifier, detector, text)
+        result = classification(language, text)
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
             continue

@@ -6,7 +6,8 @@
     ├── ConfigError        the municipality's TOML config is missing or invalid
     ├── FlowError          a conversation flow file is invalid (names the file and the step)
     ├── CatalogError       a message catalog is missing, uncompiled or incomplete
-    └── StorageError       the database cannot be opened, migrated or written
+    ├── StorageError       the database cannot be opened, migrated or written
+    └── ModelUnavailable   the sentence model or its trained head cannot be loaded
 
 Each carries a list of ``problems``: one line per problem, ready to print, so that the command
 line can report all of them at once instead of a traceback.
@@ -39,3 +40,7 @@ class CatalogError(WijksignaalError):
 
 class StorageError(WijksignaalError):
     """The SQLite database cannot be opened, migrated or written."""
+
+
+class ModelUnavailable(WijksignaalError):
+    """The sentence model or its trained head cannot be loaded; the cue lists still work."""

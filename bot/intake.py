@@ -23,6 +23,20 @@ from storage import ConsentAnswer, NewSignal, from_db_time
 
 UNKNOWN_POSTCODE = "onbekend"
 SUGGESTION_STEP = "category_suggest"
+PAIR_STEP = "category_pair"
+# How the suggestion names a category in a question: "Gaat het over {about}?"
+CATEGORY_ABOUT = {
+    "eenzaamheid": N_("category.eenzaamheid.about"),
+    "zorgmijding": N_("category.zorgmijding.about"),
+    "geldzorgen": N_("category.geldzorgen.about"),
+    "verwaarlozing": N_("category.verwaarlozing.about"),
+    "mantelzorg": N_("category.mantelzorg.about"),
+    "geheugen": N_("category.geheugen.about"),
+    "psychisch": N_("category.psychisch.about"),
+    "opvoeding": N_("category.opvoeding.about"),
+    "overlast": N_("category.overlast.about"),
+    "overig": N_("category.overig.about"),
+}
 TEAM_LANGUAGE = "nl"
 
 
@@ -64,23 +78,45 @@ async def remove_private_details(ctx: ActionContext) -> str | None:
 
 
 async def suggest_category(ctx: ActionContext) -> str | None:
-    """Read the description; when the suggestion is confident, ask "Gaat het over ...?" first."""
-    if ctx.classifier is None:
+    """Read the description; ask about one or two categories when the reading is clear enough.
+
+    The resident's own words are shown when cue words matched; when only the model speaks, the
+    question says so plainly instead of inventing words.
+    """
+    if ctx.reader is None:
         return None
-    suggestion = ctx.classifier.classify(ctx.answers["what"])
+    text = ctx.answers["what"]
+    await ctx.reader.prepare(text)  # a description changed by redaction was not embedded yet
+    suggestion = ctx.reader.suggest(text)
     if not suggestion.confident:
         return None
-    ctx.vars.update(
-        suggested=suggestion.category,
-        suggested_label=_(f"category.{suggestion.category}").lower(),
-        cues=", ".join(suggestion.cues),
+    words = suggestion.words_for(suggestion.ask)
+    because = (
+        _(N_("melding.category.because_words"), cues=", ".join(words))
+        if words
+        else _(N_("melding.category.because_message"))
     )
-    return SUGGESTION_STEP
+    ctx.vars.update(
+        suggested=suggestion.ask[0],
+        suggested_label=_(CATEGORY_ABOUT[suggestion.ask[0]]),
+        cues=", ".join(words),
+        because=because,
+    )
+    if suggestion.second is None:
+        return SUGGESTION_STEP
+    ctx.vars.update(second=suggestion.second, second_label=_(CATEGORY_ABOUT[suggestion.second]))
+    return PAIR_STEP
 
 
 async def accept_suggestion(ctx: ActionContext) -> str | None:
-    """The resident said yes to the suggestion: that is the category."""
+    """The resident said yes to the suggestion (or chose the first of two): that is the category."""
     ctx.answers["category"] = ctx.vars["suggested"]
+    return None
+
+
+async def accept_second(ctx: ActionContext) -> str | None:
+    """The resident chose the second of the two categories asked about."""
+    ctx.answers["category"] = ctx.vars["second"]
     return None
 
 
@@ -178,6 +214,7 @@ ACTIONS: dict[str, Action] = {
     "remove_private_details": remove_private_details,
     "suggest_category": suggest_category,
     "accept_suggestion": accept_suggestion,
+    "accept_second": accept_second,
     "prepare_summary": prepare_summary,
     "route_signal": route_signal,
 }

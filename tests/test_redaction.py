@@ -57,7 +57,7 @@ async def test_the_resident_chooses_to_remove_or_keep(chat: Chat, engine: Engine
     await chat.say("Mijn buurman is erg eenzaam, zijn nummer is 06-12345678.")
     assert chat.last.startswith("In uw tekst staat: 06-12345678 (telefoonnummer).")
     await chat.tap("Weghalen")
-    assert chat.last.startswith("Gaat het over eenzaamheid?")
+    assert chat.last.startswith("Gaat het over iemand die eenzaam is?")
     async with engine.db.transaction() as tx:
         state = await tx.conversations.get(chat.chat_id)
     assert (

@@ -38,7 +38,7 @@ async def test_a_whole_report_through_process_update(telegram: OfflineChat, engi
     assert labels == ["Over mijzelf", "Over iemand anders", "Over de buurt", "Waarom vraag ik dit?"]
     await telegram.tap("Over iemand anders")
     sent = await telegram.send("Mijn buurman opent zijn post niet meer en ziet er slecht uit.")
-    assert sent[-1]["text"].startswith("Gaat het over wil geen hulp?")
+    assert sent[-1]["text"].startswith("Gaat het over iemand die geen hulp wil?")
     await telegram.tap("Nee, iets anders")
     await telegram.tap("Wil geen hulp")
     await telegram.tap("Nee")

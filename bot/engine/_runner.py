@@ -20,7 +20,7 @@ from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 from bot.errors import FlowError
 from bot.i18n import LANGUAGES, N_, _, current_language, use_language
-from bot.language import Classifier, CrisisDetector
+from bot.language import Language
 from storage import ConversationState, Database, Tx
 
 EXPIRED_NOTICE = N_("engine.expired")
@@ -47,7 +47,7 @@ class ActionContext:
     event: Event
     now: datetime
     config: Config
-    classifier: Classifier | None = None
+    reader: Language | None = None  # the crisis check and the category suggestion
     replies: list[Reply] = field(default_factory=list)
     forget_chat: bool = False  # set by a handler that removed this chat's data
 
@@ -107,8 +107,7 @@ class Engine:
         flows: Mapping[str, Flow],
         actions: Mapping[str, Action],
         main_flow: str = "melding",
-        crisis: CrisisDetector | None = None,
-        classifier: Classifier | None = None,
+        language: Language | None = None,
         services: Sequence[Service] = (),
     ) -> None:
         if main_flow not in flows:
@@ -119,8 +118,7 @@ class Engine:
         self.flows = flows
         self.actions = actions
         self.main_flow = main_flow
-        self.crisis = crisis
-        self.classifier = classifier
+        self.language = language
         self.commands: dict[str, Handler] = {}
         self.buttons: dict[str, Handler] = {}
         self.start_payload: Handler | None = None
@@ -132,13 +130,17 @@ class Engine:
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event in one transaction; an update seen before gets no replies."""
         now = self.clock.now()
+        if self.language is not None and event.kind is EventKind.TEXT:
+            # Off the event loop and before the database is held: the crisis check and the
+            # suggestion of this turn then find the text's vector ready.
+            await self.language.prepare(event.text)
         async with self.db.transaction() as tx:
             state = await tx.conversations.get(event.chat_id)
             if event.update_id is not None:
                 if state.seen(event.update_id):
                     return []
                 state.last_update_id = event.update_id
-            turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.classifier))
+            turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.language))
             with use_language(turn.ctx.language):
                 await turn.run()
             if turn.ctx.forget_chat:
@@ -169,7 +171,7 @@ class Engine:
         if self.busy(state, now):
             return None
         event = Event(chat_id, chat_id, EventKind.COMMAND, "")
-        turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.classifier))
+        turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.language))
         with use_language(turn.ctx.language):
             state.notice = None
             await turn.start(flow_id, values)
@@ -355,11 +357,14 @@ class _Turn:
         wanted = _normalise(text)
         if not wanted:
             return None
+        params = self.params()
         for option in options:
-            if wanted in (_normalise(_(option.label)), _normalise(option.value)):
+            if wanted in (_normalise(_(option.label, **params)), _normalise(option.value)):
                 return option
         # "ja" for "Ja, dat is goed": the first word, when it names one option only.
-        first_words = [o for o in options if _normalise(_(o.label)).split()[:1] == [wanted]]
+        first_words = [
+            o for o in options if _normalise(_(o.label, **params)).split()[:1] == [wanted]
+        ]
         if len(first_words) == 1:
             return first_words[0]
         if step.why and wanted == _normalise(_(N_("engine.why_button"))):
@@ -373,11 +378,11 @@ class _Turn:
         the report the resident sends it (or another) again, and a second crisis text at the same
         question is taken as the answer, after the help line once more.
         """
-        detector = self.engine.crisis
+        language = self.engine.language
         flow = self.flow
-        if detector is None or (flow is not None and not flow.screen):
+        if language is None or (flow is not None and not flow.screen):
             return False
-        found = detector.detect(text)
+        found = language.crisis(text)
         if not found:
             return False
         for crisis in found.ids:
@@ -503,9 +508,11 @@ class _Turn:
             return
         assert step.text
         ask = self.state.ask_id
+        params = self.params()
         buttons = [
-            Button(_(o.label), f"a:{ask}:{i}") for i, o in enumerate(self.visible_options(step))
+            Button(_(o.label, **params), f"a:{ask}:{i}")
+            for i, o in enumerate(self.visible_options(step))
         ]
         if step.why:
             buttons.append(Button(_(N_("engine.why_button")), f"w:{ask}"))
-        self.ctx.replies.append(Reply(_(step.text, **self.params()), tuple(buttons)))
+        self.ctx.replies.append(Reply(_(step.text, **params), tuple(buttons)))

@@ -26,17 +26,30 @@ IGNORE = "ignore"  # phrases whose words are no cue at all ("ik maak me zorgen")
 
 @dataclass(frozen=True)
 class Suggestion:
-    """The best category, how sure (0 to 1), and the resident's words that pointed to it."""
+    """The best category, how sure (0 to 1), the resident's words that pointed to it, and the
+    categories to ask about: one ("Gaat het over ...?"), two ("... of over ...?") or none (all
+    ten are shown)."""
 
     category: str
     confidence: float
     cues: tuple[str, ...]
     scores: dict[str, float] = field(default_factory=dict)
+    ask: tuple[str, ...] = ()
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = "cues"
 
     @property
     def confident(self) -> bool:
-        """Whether to ask "Gaat het over ...?" instead of showing every category."""
-        return self.confidence >= SUGGEST_THRESHOLD
+        """Whether to ask about one or two categories instead of showing every category."""
+        return bool(self.ask)
+
+    @property
+    def second(self) -> str | None:
+        return self.ask[1] if len(self.ask) > 1 else None
+
+    def words_for(self, categories: tuple[str, ...]) -> tuple[str, ...]:
+        """The resident's own words that matched cues of these categories, without repeats."""
+        return tuple(dict.fromkeys(w for c in categories for w in self.words.get(c, ())))
 
 
 def negated(tokens: list[Token], match: tuple[int, ...]) -> bool:
@@ -84,5 +97,10 @@ class Classifier:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0])))
         best, s1 = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
-        cues_in_order = tuple(dict.fromkeys(text for _pos, text in sorted(found[best])))
-        return Suggestion(best, round(s1 / (s1 + s2 + 1), 2), cues_in_order, scores)
+        in_order = {
+            category: tuple(dict.fromkeys(text for _pos, text in sorted(hits)))
+            for category, hits in found.items()
+        }
+        confidence = round(s1 / (s1 + s2 + 1), 2)
+        ask = (best,) if confidence >= SUGGEST_THRESHOLD else ()
+        return Suggestion(best, confidence, in_order[best], scores, ask, in_order)

@@ -15,7 +15,7 @@ WEIGHTS = {"strong": 2.0, "cues": 1.0, "weak": 0.5}
 
 
 def load_cue_file(
-    path: Path, ids: tuple[str, ...], extra: tuple[str, ...] = ()
+    path: Path, ids: tuple[str, ...], extra: tuple[str, ...] = (), lang: str = "nl"
 ) -> dict[str, list[Cue]]:
     """``{id: [cue, ...]}`` for every id; each id maps to a list, or to strong/cues/weak lists.
 
@@ -41,7 +41,7 @@ def load_cue_file(
                 continue
             for item in items:
                 try:
-                    cues[key].append(compile_cue(str(item), WEIGHTS[group]))
+                    cues[key].append(compile_cue(str(item), WEIGHTS[group], lang))
                 except ValueError:
                     problems.append(f"{path}: {key}: empty cue")
     if problems:

@@ -1,4 +1,7 @@
-"""Dutch text as the classifier sees it: tokens with their lemma, and cue patterns to match.
+"""Text as the cue lists see it: tokens with their lemma, and cue patterns to match.
+
+The cue files are Dutch (``crisis.yaml``) or English (``crisis.en.yaml``); a text is tokenised
+with the lemmatiser of each cue file's language.
 
 A cue is written as words separated by spaces, matched in order:
 
@@ -39,9 +42,9 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
-def lemma(word: str) -> str:
-    """The folded Dutch lemma of a folded word."""
-    return fold(simplemma.lemmatize(word, lang="nl"))
+def lemma(word: str, lang: str = "nl") -> str:
+    """The folded lemma of a folded word, in ``lang`` (Dutch unless said otherwise)."""
+    return fold(simplemma.lemmatize(word, lang=lang))
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,8 @@ class Token:
     clause: int
 
 
-def tokenize(text: str) -> list[Token]:
-    """Words of ``text`` with their lemma and the number of the clause they stand in."""
+def tokenize(text: str, lang: str = "nl") -> list[Token]:
+    """Words of ``text`` with their lemma in ``lang`` and the number of their clause."""
     tokens: list[Token] = []
     clause = 0
     for raw in _WORD.findall(text.casefold()):
@@ -62,7 +65,7 @@ def tokenize(text: str) -> list[Token]:
             clause += 1
             if len(folded) == 1:
                 continue
-        tokens.append(Token(raw, folded, lemma(folded), clause))
+        tokens.append(Token(raw, folded, lemma(folded, lang), clause))
     return tokens
 
 
@@ -163,7 +166,7 @@ class Cue:
         return found
 
 
-def compile_cue(text: str, weight: float = 1.0) -> Cue:
+def compile_cue(text: str, weight: float = 1.0, lang: str = "nl") -> Cue:
     """Turn a cue as written (see the module docs) into a :class:`Cue`; ValueError if empty."""
     terms: list[Term] = []
     gap = NEAR_GAP
@@ -175,7 +178,7 @@ def compile_cue(text: str, weight: float = 1.0) -> Cue:
         forms = frozenset(w for w in word.lstrip("=").split("|") if w)
         if not forms:
             raise ValueError(text)
-        terms.append(Term(forms, frozenset(lemma(f) for f in forms), exact, gap))
+        terms.append(Term(forms, frozenset(lemma(f, lang) for f in forms), exact, gap))
         gap = NEAR_GAP
     if not terms:
         raise ValueError(text)

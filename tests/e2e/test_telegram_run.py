@@ -49,7 +49,7 @@ def test_a_report_over_polling_survives_a_kill_and_stops_cleanly(tmp_path: Path)
                     ("Over mijzelf", "Wat is er aan de hand?"),
                     (
                         "Ik zit de hele dag alleen en zie niemand meer.",
-                        "Gaat het over eenzaamheid?",
+                        "Gaat het over iemand die eenzaam is?",
                     ),
                 ],
             )
