@@ -35,7 +35,7 @@ async def one_report(chat: OfflineChat, n: int) -> int:
     """A whole report with consent and a contact choice; the number of updates it took."""
     await chat.send("/start")
     await chat.tap("Over iemand anders")
-    await chat.send("Mijn buurman komt al weken niet buiten en de post stapelt op.")
+    await chat.send("Mijn buurman is erg eenzaam, hij krijgt nooit bezoek en de post stapelt op.")
     await chat.tap("Ja")  # Gaat het over iemand die eenzaam is?
     await chat.tap("Nee")
     await chat.tap("Ja")

@@ -187,9 +187,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def model_problems(head_file: Path = HEAD_FILE) -> list[str]:
+def model_problems(head_file: Path | None = None) -> list[str]:
     """Why the sentence model would not answer, or why its head is out of date: the bot would
     still start, with the cue lists alone, but an administrator should know."""
+    head_file = head_file or HEAD_FILE
     try:
         model = Model.load(head_file)
     except ModelUnavailable as exc:
