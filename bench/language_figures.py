@@ -25,6 +25,8 @@ from bot.language import (
     read_labelled,
 )
 
+BATCH = 32  # messages embedded together (faster than one by one), within the vector cache
+
 
 @dataclass
 class Figures:
@@ -55,7 +57,9 @@ class Figures:
 
 def measure(rows: Sequence[Labelled], language: Language) -> Figures:
     figures = Figures(messages=len(rows))
-    for row in rows:
+    for index, row in enumerate(rows):
+        if index % BATCH == 0:
+            language.warm([r.text for r in rows[index : index + BATCH]])
         found = language.crisis(row.text)
         if row.crisis:
             figures.crises += 1

@@ -6,6 +6,7 @@ one line each, naming the file and the key.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 import tomllib
@@ -23,6 +24,55 @@ from bot.routing import Area, PostcodeRange, Router, parse_postcode_spec
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+# Every key the config knows, per table: anything else is an error that names it.
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": (
+        "municipality",
+        "conversations",
+        "telegram",
+        "invites",
+        "digest",
+        "retention",
+        "checkins",
+        "security",
+        "teams",
+        "categories",
+    ),
+    "municipality": (
+        "name",
+        "timezone",
+        "intake_team",
+        "deadline_working_days",
+        "reference_prefix",
+    ),
+    "conversations": ("expire_after",),
+    "telegram": ("username",),
+    "invites": ("valid_for",),
+    "digest": ("time",),
+    "retention": ("anonymise_contact_after", "delete_closed_after"),
+    "checkins": ("after_report", "after_close", "quiet_hours"),
+    "security": ("key_file",),
+    "teams": ("id", "name", "postcodes", "group_chat"),
+    "categories.*": (
+        "team",
+        "deadline_working_days",
+        "checkin_after_report",
+        "checkin_after_close",
+    ),
+}
+# The shortest sensible value of each duration: shorter ones would break the bot (a report that
+# can never be finished, an invite that expires before it is read).
+MINIMUMS: dict[str, timedelta] = {
+    "expire_after": timedelta(minutes=5),
+    "valid_for": timedelta(minutes=5),
+    "anonymise_contact_after": timedelta(days=1),
+    "delete_closed_after": timedelta(days=1),
+    "after_report": timedelta(hours=1),
+    "after_close": timedelta(hours=1),
+    "checkin_after_report": timedelta(hours=1),
+    "checkin_after_close": timedelta(hours=1),
+}
 
 
 def parse_duration(text: str) -> timedelta:
@@ -89,11 +139,28 @@ class _Problems:
         self.lines.append(f"{self.path}: {where}: {_(key, **params)}")
 
 
+def _unknown_keys(
+    table: dict[str, Any], known: tuple[str, ...], label: str, problems: _Problems
+) -> None:
+    """One line per key that ``known`` does not list, with the nearest known key if any."""
+    for key in table:
+        if key in known:
+            continue
+        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        if hint:
+            text = _(N_("config.error.unknown_key_hint"), key=key, table=label, hint=hint[0])
+        else:
+            text = _(N_("config.error.unknown_key"), key=key, table=label)
+        problems.lines.append(f"{problems.path}: {text}")
+
+
 def _table(raw: dict[str, Any], key: str, problems: _Problems) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
         problems.add(key, N_("config.error.not_a_table"))
         return {}
+    if key in KNOWN_KEYS:
+        _unknown_keys(value, KNOWN_KEYS[key], f"[{key}]", problems)
     return value
 
 
@@ -114,10 +181,28 @@ def _duration(
     if key not in table:
         return fallback
     try:
-        return parse_duration(str(table[key]))
+        value = parse_duration(str(table[key]))
     except ValueError:
         problems.add(f"{where}.{key}", N_("config.error.duration"), value=table[key])
         return fallback
+    minimum = MINIMUMS.get(key)
+    if minimum is not None and value < minimum:
+        problems.add(
+            f"{where}.{key}",
+            N_("config.error.too_short"),
+            value=table[key],
+            minimum=_format_duration(minimum),
+        )
+        return fallback
+    return value
+
+
+def _format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def load_config(path: Path | str) -> Config:
@@ -133,6 +218,7 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(f"{path}: " + _(N_("config.error.toml"), error=exc)) from None
 
     problems = _Problems(path)
+    _unknown_keys(raw, KNOWN_KEYS[""], _(N_("config.top_level")), problems)
     municipality = _table(raw, "municipality", problems)
     name = municipality.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -186,7 +272,9 @@ def load_config(path: Path | str) -> Config:
         except ValueError:
             problems.add("checkins.quiet_hours", N_("config.error.quiet_hours"), value=quiet_text)
     security = _table(raw, "security", problems)
-    key_file = Path(str(security["key_file"])) if security.get("key_file") else None
+    key_file = None
+    if security.get("key_file"):
+        key_file = path.parent / Path(str(security["key_file"])).expanduser()
 
     teams: dict[str, Team] = {}
     raw_teams = raw.get("teams", [])
@@ -205,6 +293,7 @@ def load_config(path: Path | str) -> Config:
         if team_id in teams:
             problems.add(f"{where}.id", N_("config.error.duplicate_team"), team=team_id)
             continue
+        _unknown_keys(entry, KNOWN_KEYS["teams"], f"[[teams]] {team_id}", problems)
         team_name = entry.get("name")
         if not isinstance(team_name, str) or not team_name.strip():
             problems.add(f"{where}.name", N_("config.error.required_text"))
@@ -256,6 +345,7 @@ def load_config(path: Path | str) -> Config:
         if not isinstance(settings, dict):
             problems.add(f"categories.{category}", N_("config.error.not_a_table"))
             settings = {}
+        _unknown_keys(settings, KNOWN_KEYS["categories.*"], f"[categories.{category}]", problems)
         team = settings.get("team")
         if team is not None and team not in teams:
             problems.add(f"categories.{category}.team", N_("config.error.unknown_team"), team=team)

@@ -104,3 +104,69 @@ def test_durations(text: str, delta: timedelta) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            MINIMAL + '[[teams]]\nid = "noord"\nname = "N"\npostcode = ["1503"]\n',
+            "onbekende sleutel 'postcode' in [[teams]] noord; bedoelt u 'postcodes'?",
+        ),
+        (
+            MINIMAL + '[digests]\ntime = "08:00"\n',
+            "onbekende sleutel 'digests' in het bestand (bovenaan); bedoelt u 'digest'?",
+        ),
+        (
+            MINIMAL + '[conversations]\nexpire_afterr = "24h"\n',
+            "onbekende sleutel 'expire_afterr' in [conversations]; bedoelt u 'expire_after'?",
+        ),
+        (
+            MINIMAL + "[categories.geldzorgen]\nkleur = 3\n",
+            "onbekende sleutel 'kleur' in [categories.geldzorgen]",
+        ),
+        (
+            MINIMAL.replace('name = "Test"', 'name = "Test"\nnaam = "x"'),
+            "onbekende sleutel 'naam' in [municipality]; bedoelt u 'name'?",
+        ),
+    ],
+)
+def test_an_unknown_key_anywhere_is_named_with_the_nearest_known_one(
+    tmp_path: Path, text: str, line: str
+) -> None:
+    """A typo never passes as 'all is well': a mistyped team area would route all to intake."""
+    assert problems(tmp_path, text) == [f"{tmp_path / 'c.toml'}: {line}"]
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "minimum"),
+    [
+        ("conversations", "expire_after", "0s", "5m"),
+        ("conversations", "expire_after", "4m", "5m"),
+        ("invites", "valid_for", "30s", "5m"),
+        ("checkins", "after_report", "10m", "1h"),
+        ("retention", "delete_closed_after", "1h", "1d"),
+    ],
+)
+def test_durations_below_their_minimum_are_refused(
+    tmp_path: Path, table: str, key: str, value: str, minimum: str
+) -> None:
+    """'expire_after = "0s"' would make every report impossible to finish."""
+    found = problems(tmp_path, MINIMAL + f'[{table}]\n{key} = "{value}"\n')
+    assert found == [
+        f"{tmp_path / 'c.toml'}: {table}.{key}: '{value}' is te kort; minstens {minimum}"
+    ]
+
+
+def test_the_minimum_itself_is_accepted(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL + '[conversations]\nexpire_after = "5m"\n'))
+    assert config.conversation_expiry == timedelta(minutes=5)
+
+
+def test_the_key_file_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    """As most tools do: the same config works from any working directory."""
+    config = load_config(write(tmp_path, MINIMAL + '[security]\nkey_file = "keys/w.key"\n'))
+    assert config.key_file == tmp_path / "keys" / "w.key"
+    absolute = tmp_path / "elsewhere.key"
+    config = load_config(write(tmp_path, MINIMAL + f'[security]\nkey_file = "{absolute}"\n'))
+    assert config.key_file == absolute

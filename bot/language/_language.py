@@ -157,6 +157,14 @@ class Language:
         vectors = await loop.run_in_executor(self._executor, model.vectors, [text])
         self._remember(text, vectors[0])
 
+    def warm(self, texts: list[str]) -> None:
+        """Embed several texts at once into the cache (for measuring many messages)."""
+        todo = [t for t in dict.fromkeys(texts) if self.reads(t) and t not in self._cache]
+        if self.model is None or not todo:
+            return
+        for text, vector in zip(todo, self.model.vectors(todo), strict=True):
+            self._remember(text, vector)
+
     def forget(self) -> None:
         """Empty the cache of vectors (for measuring)."""
         self._cache.clear()
