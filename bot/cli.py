@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -47,6 +48,17 @@ from bot.team import create_invite
 from storage import Cipher, Database, WrongKeyError
 
 EXIT_PROBLEM = 1
+# Why a file could not be read or written, in the user's words.
+OS_REASONS = {
+    errno.ENOENT: N_("cli.os.missing"),
+    errno.EACCES: N_("cli.os.denied"),
+    errno.EPERM: N_("cli.os.denied"),
+    errno.ENOTDIR: N_("cli.os.not_a_folder"),
+    errno.EEXIST: N_("cli.os.exists"),
+    errno.EISDIR: N_("cli.os.is_a_folder"),
+    errno.ENOSPC: N_("cli.os.full"),
+    errno.EROFS: N_("cli.os.read_only"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,8 +164,18 @@ def _run(args: argparse.Namespace) -> int:
     if not token:
         raise WijksignaalError(_(N_("cli.no_token")))
     config, flows = _load(args.config)
-    from bot.channels.telegram import ENGINE_KEY, attach_engine, build_application
+    from bot.channels.telegram import (
+        ENGINE_KEY,
+        attach_engine,
+        build_application,
+        wait_for_telegram,
+    )
 
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(wait_for_telegram(token, args.api_base_url))
     app = build_application(token, base_url=args.api_base_url, rate_limit=True)
 
     async def open_db(application: object) -> None:
@@ -179,11 +201,9 @@ def _run(args: argparse.Namespace) -> int:
 
     app.post_init = open_db
     app.post_shutdown = close_db
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    app.run_polling(
+        allowed_updates=["message", "edited_message", "callback_query"], bootstrap_retries=-1
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
     return 0
 
 
@@ -247,12 +267,14 @@ async def _open_existing(args: argparse.Namespace) -> tuple[Config, Database]:
 
 async def _invite(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    if args.role in ("teamlid", "raadslid") and args.team not in config.teams:
-        known = ", ".join(config.teams)
+    known = ", ".join(config.teams)
+    if args.team is not None and args.team not in config.teams:
+        raise WijksignaalError(_(N_("cli.unknown_team"), team=args.team, known=known))
+    if args.role in ("teamlid", "raadslid") and args.team is None:
         raise WijksignaalError(_(N_("cli.invite.team_needed"), role=args.role, known=known))
     if args.role == "coordinator" and args.team:
         raise WijksignaalError(_(N_("cli.invite.no_team")))
-    db = await Database.open(args.db, cipher=load_cipher(config))
+    config, db = await _open_existing(args)
     now = SystemClock().now()
     try:
         async with db.transaction() as tx:
@@ -293,6 +315,8 @@ async def _person(args: argparse.Namespace) -> int:
     _config, db = await _open_existing(args)
     try:
         async with db.transaction() as tx:
+            if await tx.people.get(args.user) is None:
+                raise WijksignaalError(_(N_("cli.person.unknown"), user=args.user))
             if args.action == "export":
                 data = await person_data(tx, args.user)
             else:
@@ -308,10 +332,14 @@ async def _person(args: argparse.Namespace) -> int:
 
 
 async def _report(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _output(args.out)
     config, db = await _open_existing(args)
     if args.team not in config.teams:
         await db.close()
-        raise WijksignaalError(_(N_("config.error.unknown_team"), team=args.team))
+        raise WijksignaalError(
+            _(N_("cli.unknown_team"), team=args.team, known=", ".join(config.teams))
+        )
     if not re.fullmatch(r"\d{4}Q[1-4]", args.quarter.upper()):
         await db.close()
         raise WijksignaalError(_(N_("cli.report.quarter"), value=args.quarter))
@@ -354,6 +382,7 @@ async def _purge(args: argparse.Namespace) -> int:
 
 
 async def _backup(args: argparse.Namespace) -> int:
+    _output(args.out)
     if args.out.exists():
         raise WijksignaalError(_(N_("cli.backup.exists"), out=args.out))
     _config, db = await _open_existing(args)
@@ -365,18 +394,26 @@ async def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output(path: Path) -> Path:
+    """An output file's folder must exist and be a folder: a typo never creates folders."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise WijksignaalError(_(N_("cli.no_folder"), folder=folder, path=path))
+    return path
+
+
 def _keygen(args: argparse.Namespace) -> int:
     if args.out is None:
         print(Cipher.generate())
         return 0
-    write_new_key(args.out)
+    write_new_key(_output(args.out))
     print(_(N_("cli.keygen.done"), path=args.out))
     return 0
 
 
 async def _rotate(args: argparse.Namespace) -> int:
+    new_key = read_key_file(args.new_key_file)  # before the database is open: nothing to close
     _config, db = await _open_existing(args)
-    new_key = read_key_file(args.new_key_file)
     try:
         count = await db.rotate_key(Cipher([new_key, *db.cipher.keys]))
     finally:
@@ -475,6 +512,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEM
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``classify ... | head``): say so once, quietly end.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        message = _(N_("cli.broken_pipe"))
+        print(f"wijksignaal: {message}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except OSError as exc:
+        # A folder that does not exist or may not be written, a full disk: one line, no trace.
+        where = exc.filename if exc.filename is not None else ""
+        reason = _(OS_REASONS[exc.errno]) if exc.errno in OS_REASONS else exc.strerror or exc
+        message = _(N_("cli.os_error"), path=where, reason=reason)
+        print(f"wijksignaal: {message}", file=sys.stderr)
+        return EXIT_PROBLEM
 
 
 if __name__ == "__main__":

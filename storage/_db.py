@@ -162,7 +162,6 @@ class Database:
         """A consistent copy at ``out`` with SQLite's online backup, while writes go on."""
         if out.exists():  # noqa: ASYNC240 - one stat before a long copy
             raise StorageError(f"{out}: exists already; a backup never overwrites")
-        out.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(out) as target, self._lock:
             await self._conn.backup(target)
 

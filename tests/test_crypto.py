@@ -89,6 +89,7 @@ async def test_rotation_re_encrypts_everything_under_the_new_key(
 
 def test_a_key_file_is_private_and_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "w.key"
+    path.parent.mkdir()
     key = write_new_key(path)
     assert Cipher([key]).decrypt(Cipher([key]).encrypt("x")) == "x"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -66,6 +66,7 @@ async def test_a_backup_taken_while_writing_restores(
     writer = asyncio.create_task(keep_writing())
     await asyncio.sleep(0)
     out = tmp_path / "backup" / "copy.db"
+    out.parent.mkdir()  # a backup never makes folders: the command line refuses a missing one
     await engine.db.backup(out)
     await writer
     restored = await Database.open(out, cipher=Cipher([TEST_KEY]))

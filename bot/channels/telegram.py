@@ -7,6 +7,7 @@ the engine up to wipe conversations that went silent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import time as dtime
@@ -14,7 +15,7 @@ from datetime import timedelta, tzinfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, MessageEntityType
-from telegram.error import Forbidden
+from telegram.error import Forbidden, InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,6 +30,7 @@ from telegram.request import BaseRequest
 from bot.checkins import Checkins
 from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Reply
+from bot.errors import WijksignaalError
 from bot.i18n import N_, _
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,42 @@ async def _expire(context: ContextTypes.DEFAULT_TYPE) -> None:
     count = await engine.expire_stale()
     if count:
         log.info("wiped %d silent conversations", count)
+
+
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
+
+
+async def wait_for_telegram(
+    token: str,
+    base_url: str | None = None,
+    *,
+    attempts: int | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> str:
+    """Ask Telegram who the bot is, before polling starts: the bot's username.
+
+    A rejected token is a :class:`WijksignaalError` whose line never shows the token. When
+    Telegram cannot be reached the question is asked again with a growing pause (1 s, 2 s,
+    4 s ... at most 30 s), each time logged in one line; ``attempts`` limits the tries.
+    """
+    delay = RETRY_FIRST
+    tried = 0
+    while True:
+        bot = Bot(token, base_url=base_url) if base_url else Bot(token)
+        try:
+            async with bot:
+                return bot.username
+        except InvalidToken:
+            raise WijksignaalError(_(N_("cli.token_rejected"))) from None
+        except NetworkError as exc:
+            tried += 1
+            reason = type(exc).__name__
+            if attempts is not None and tried >= attempts:
+                raise WijksignaalError(_(N_("cli.telegram_unreachable"), reason=reason)) from None
+            log.warning(_(N_("cli.telegram_retry"), reason=reason, seconds=round(delay)))
+            await sleep(delay)
+            delay = min(RETRY_MAX, delay * 2)
 
 
 def build_application(

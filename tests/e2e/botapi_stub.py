@@ -15,6 +15,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+REJECTED_TOKEN = "999999:REJECTED"  # a token this stand-in refuses, as Telegram does
 BOT = {"id": 1, "is_bot": True, "first_name": "Wijksignaal", "username": "wijksignaal_bot"}
 
 
@@ -170,6 +171,15 @@ class BotApiStub:
             def do_POST(self) -> None:
                 method = self.path.rsplit("/", 1)[-1]
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0)).decode()
+                if REJECTED_TOKEN in self.path:  # as Telegram answers a revoked or wrong token
+                    refusal = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    payload = json.dumps(refusal).encode()
+                    self.send_response(401)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     params = json.loads(body or "{}")
                 else:
