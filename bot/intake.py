@@ -16,6 +16,7 @@ from bot.checkins import wants_chat_contact
 from bot.domain import parse_postcode
 from bot.engine import Action, ActionContext
 from bot.i18n import N_, _, translate
+from bot.language import Language
 from bot.redaction import find_details, remove_details
 from bot.routing import Route
 from bot.workdays import deadline_for
@@ -63,6 +64,9 @@ DETAIL_KINDS = {
 async def find_private_details(ctx: ActionContext) -> str | None:
     """Before anything is sent: phone numbers, e-mail, addresses, BSN in the description?"""
     ctx.answers.pop(REDACT_STEP, None)  # a changed description is checked again
+    # The vector of the description as typed was made before this turn; redaction may change
+    # the text, so the suggestion finds it by this digest (never the text itself).
+    ctx.vars["what_key"] = Language.key(ctx.answers["what"])
     findings = find_details(ctx.answers["what"])
     if not findings:
         return None
@@ -85,9 +89,11 @@ async def suggest_category(ctx: ActionContext) -> str | None:
     """
     if ctx.reader is None:
         return None
-    text = ctx.answers["what"]
-    await ctx.reader.prepare(text)  # a description changed by redaction was not embedded yet
-    suggestion = ctx.reader.suggest(text)
+    # Never embedded here, inside the turn: the vector was made before the turn took the
+    # database. Without it (an unusual path), the cue lists suggest alone.
+    suggestion = ctx.reader.suggest(
+        ctx.answers["what"], compute=False, key=ctx.vars.get("what_key")
+    )
     if not suggestion.confident:
         return None
     words = suggestion.words_for(suggestion.ask)

@@ -16,6 +16,7 @@ import pytest
 from bot import cli
 from bot.domain import CATEGORIES
 from bot.engine import Engine
+from bot.errors import ModelUnavailable
 from bot.language import (
     CRISES,
     HEAD_FILE,
@@ -27,6 +28,7 @@ from bot.language import (
     data_hash,
     training_files,
 )
+from bot.language._language import model_text
 from bot.language._model import Vectors
 from storage import Database
 from tests.conftest import Chat
@@ -129,7 +131,7 @@ def test_check_exits_1_when_the_model_cannot_load(
     status = cli.main(["check", "--config", str(Path("config/example.toml").resolve())])
     err = capsys.readouterr().err
     assert status == 1
-    assert "Het taalmodel laadt niet" in err and "woordenlijsten" in err
+    assert "Het taalmodel kan niet starten" in err and "woordenlijsten" in err
     assert "Traceback" not in err
 
 
@@ -189,7 +191,8 @@ async def test_two_close_categories_are_asked_together_and_the_second_can_be_cho
     await chat.tap("Over iemand anders")
     await chat.say("Hij doet de brieven niet meer open en belt niemand terug")
     assert chat.last == (
-        "Gaat het over geldzorgen of schulden of over iemand die geen hulp wil?\n\n"
+        "Ik denk aan twee dingen. Gaat het over geldzorgen of schulden? "
+        "Of over iemand die geen hulp wil?\n\n"
         "Dat denk ik door uw hele bericht, niet door losse woorden."
     )
     assert chat.labels[:3] == [
@@ -236,18 +239,130 @@ async def test_the_model_net_alone_finds_a_crisis_the_cues_miss(
     assert "113" in chat.replies[0].text
 
 
+@pytest.mark.parametrize(
+    ("text", "nets"),
+    [
+        ("I can't go on anymore, I want to end my life", {"cues", "model"}),
+        ("I wrote letters to my kids to read after I am gone", {"model"}),
+    ],
+)
 async def test_an_english_crisis_gets_the_help_line_in_english(
-    db: Database, make_engine: object, model_language: Language
+    db: Database, make_engine: object, model_language: Language, text: str, nets: set[str]
 ) -> None:
     """A resident who chose English and writes about ending their life, at a question with
-    buttons, gets the 113 line, not 'Please choose one of the buttons'."""
+    buttons, gets the 113 line in English, not 'Please choose one of the buttons'; the second
+    text holds no cue of the English list, so the model net alone finds it."""
+    assert set(model_language.crisis(text).nets) == nets
     chat = Chat(make_engine(db, language=model_language))  # type: ignore[operator]
     await chat.command("/start")
     await chat.command("/taal")
     await chat.tap("English")
-    await chat.say("I can't go on anymore, I want to end my life")
+    await chat.say(text)
+    assert chat.replies[0].text.startswith("Call 113"), chat.replies[0].text
+
+
+class FailingEmbedder(FakeEmbedder):
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        raise RuntimeError("the model broke")
+
+
+async def test_a_failing_model_leaves_the_crisis_to_the_cue_lists(
+    db: Database,
+    make_engine: object,
+    classifier: Classifier,
+    detector: CrisisDetector,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Whatever the model does, a crisis the cue lists know still gets its help line, and a
+    lone surrogate (invalid text) does not stop the turn."""
+    language = Language(classifier, detector, Model(FailingEmbedder(), fixed_head({})))
+    chat = Chat(make_engine(db, language=language))  # type: ignore[operator]
+    await chat.command("/start")
+    await chat.tap("Over iemand anders")
+    with caplog.at_level(logging.ERROR):
+        await chat.say("Ik wil een eind aan mijn leven maken \ud800")
     assert "113" in chat.replies[0].text
-    assert "buttons" not in chat.replies[0].text
+    assert "the cue lists read it alone" in caplog.text
+
+
+def test_a_lone_surrogate_reaches_the_real_model_as_valid_text(model_language: Language) -> None:
+    found = model_language.crisis("Ik wil een eind aan mijn leven maken \ud800 echt waar")
+    assert found.ids == ("zelfdoding",) and "model" in found.nets
+
+
+def test_a_long_text_is_read_by_its_start_and_end() -> None:
+    """The model's cost stays bounded; a crisis told at the very end is still read."""
+    long = "Het gaat over mijn buurman. " * 300 + "Hij wil niet meer leven."
+    read = model_text(long)
+    assert len(read) < 1600 and read.endswith("Hij wil niet meer leven.")
+    assert model_text("kort bericht") == "kort bericht"
+
+
+class LockCheckingEmbedder(FakeEmbedder):
+    """Fails the test when a text is embedded while the database is held."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self.embedded = 0
+        self.inside_a_turn = 0
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.inside_a_turn += self.db._lock.locked()
+        self.embedded += len(texts)
+        return super().embed(texts)
+
+
+@pytest.mark.parametrize("choice", ["Weghalen", "Laten staan"])
+async def test_the_model_never_runs_inside_a_turn_also_after_redaction(
+    db: Database,
+    make_engine: object,
+    classifier: Classifier,
+    detector: CrisisDetector,
+    choice: str,
+) -> None:
+    """The description is embedded before the turn takes the database; after redaction the
+    suggestion uses that vector (found by its digest), not a new one made inside the turn."""
+    embedder = LockCheckingEmbedder(db)
+    language = Language(classifier, detector, Model(embedder, fixed_head({"geldzorgen": 0.9})))
+    chat = Chat(make_engine(db, language=language))  # type: ignore[operator]
+    await chat.command("/start")
+    await chat.tap("Over iemand anders")
+    await chat.say("Zij heeft geen geld meer voor eten, bel haar op 06 12345678")
+    await chat.tap(choice)
+    assert chat.last.startswith("Gaat het over geldzorgen of schulden?")
+    assert embedder.embedded == 1 and embedder.inside_a_turn == 0
+    assert all(len(key) == 64 for key in language._cache)  # digests, not residents' words
+
+
+def test_the_bot_never_asks_whether_it_is_about_something_else(
+    classifier: Classifier, detector: CrisisDetector
+) -> None:
+    """'Gaat het over een vraag, een aanbod of iets anders?' with 'Nee, iets anders' is no
+    question: when 'overig' is the best or second reading, all ten are shown."""
+    alone = language_with(fixed_head({"overig": 0.9}), classifier, detector)
+    assert alone.suggest("Ik heb een vraag over het buurthuis").ask == ()
+    paired = language_with(fixed_head({"geldzorgen": 0.4, "overig": 0.35}), classifier, detector)
+    assert paired.suggest("Ik heb een vraag over de rekening van het buurthuis").ask == ()
+    assert classifier.classify("Ik wil graag vrijwilliger worden").ask == ()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "other-order"])
+def test_a_damaged_or_unfitting_head_falls_back_to_the_cue_lists(
+    tmp_path: Path, damage: str, classifier: Classifier, detector: CrisisDetector
+) -> None:
+    head_file = tmp_path / "head.npz"
+    if damage == "truncated":
+        real = HEAD_FILE.read_bytes()
+        head_file.write_bytes(real[: len(real) // 2])
+        language = Language.load(head_file=head_file)
+        assert language.model is None and "head.npz" in str(language.problem)
+    else:
+        head = fixed_head({"geldzorgen": 0.9})
+        shuffled = Head(**{**head.__dict__, "categories": tuple(reversed(head.categories))})
+        Model(FakeEmbedder(), head)  # the same head in the right order fits
+        with pytest.raises(ModelUnavailable, match="does not fit"):
+            Model(FakeEmbedder(), shuffled)
 
 
 def test_the_real_model_reads_paraphrases_in_both_languages(model_language: Language) -> None:

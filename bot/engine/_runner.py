@@ -382,7 +382,7 @@ class _Turn:
         flow = self.flow
         if language is None or (flow is not None and not flow.screen):
             return False
-        found = language.crisis(text)
+        found = language.crisis(text, compute=False)  # prepared before the turn began
         if not found:
             return False
         for crisis in found.ids:

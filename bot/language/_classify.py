@@ -102,5 +102,5 @@ class Classifier:
             for category, hits in found.items()
         }
         confidence = round(s1 / (s1 + s2 + 1), 2)
-        ask = (best,) if confidence >= SUGGEST_THRESHOLD else ()
+        ask = (best,) if confidence >= SUGGEST_THRESHOLD and best != FALLBACK else ()
         return Suggestion(best, confidence, in_order[best], scores, ask, in_order)

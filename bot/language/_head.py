@@ -109,8 +109,8 @@ class Head:
                 settings=meta["settings"],
                 **arrays,
             )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelUnavailable(f"{path}: {exc}") from None
+        except Exception as exc:  # a damaged file can fail in many ways (zip, npy, JSON)
+            raise ModelUnavailable(f"{path}: {type(exc).__name__}: {exc}") from None
         shapes = (
             head.category_weights.shape[0] == len(head.categories) == head.category_bias.shape[0]
             and head.crisis_weights.shape[0] == len(head.crises) == head.crisis_thresholds.shape[0]

