@@ -304,6 +304,8 @@ async def _members(args: argparse.Namespace) -> int:
         await db.close()
     if not found:
         print(_(N_("cli.members.none")))
+    else:
+        print(_(N_("cli.members.header")))
     for member, revoked_at in found:
         teams = ", ".join(config.team_name(t) for t in sorted(member.teams)) or "-"
         state = _(N_("cli.members.revoked_at"), at=revoked_at.date()) if revoked_at else ""

@@ -23,9 +23,11 @@ FIELDS = (
     "deadline",
     "consent",
     "route_reason",
+    "outcome",
+    "closed_at",
     "checkins",
 )
-PERSONAL_FIELDS = ("postcode", "contact_method", "contact_phone", "description")
+PERSONAL_FIELDS = ("postcode", "contact_method", "contact_phone", "description", "notes")
 
 
 def signal_record(signal: StoredSignal, with_personal_data: bool) -> dict[str, Any]:
@@ -48,6 +50,7 @@ def signal_record(signal: StoredSignal, with_personal_data: bool) -> dict[str, A
             if c.given
         ],
         "route_reason": signal.route_reason,
+        "outcome": signal.outcome if signal.status == "afgerond" else None,
     }
     if with_personal_data:
         record.update(
@@ -72,6 +75,10 @@ def to_csv(records: list[dict[str, Any]], with_personal_data: bool) -> str:
         row = dict(record)
         row["consent"] = ";".join(f"{c['purpose']}@{c['version']}" for c in record["consent"])
         row["checkins"] = ";".join(c["answer"] for c in record["checkins"])
+        if with_personal_data:
+            row["notes"] = " | ".join(
+                f"{n['at']} {n['kind']}: {n['note']}" for n in record["notes"]
+            )
         writer.writerow(row)
     return out.getvalue()
 
@@ -80,17 +87,26 @@ async def export(db: Database, fmt: str, *, with_personal_data: bool = False) ->
     """All signals in ``fmt`` (``json`` or ``csv``)."""
     async with db.transaction() as tx:
         signals = await tx.signals.all()
-        answers = {
-            s.id: [
-                {"at": e.at.isoformat(), "answer": e.kind.removeprefix("checkin:")}
-                for e in await tx.signals.events(s.id)
-                if e.kind.startswith("checkin:") and e.kind != "checkin:opmerking"
-            ]
-            for s in signals
-        }
+        events = {s.id: await tx.signals.events(s.id) for s in signals}
     records = []
     for signal in signals:
         record = signal_record(signal, with_personal_data)
-        record["checkins"] = answers[signal.id]
+        history = events[signal.id]
+        closes = [e.at for e in history if e.to_status == "afgerond"]
+        record["closed_at"] = (
+            closes[-1].isoformat() if closes and signal.status == "afgerond" else None
+        )
+        record["checkins"] = [
+            {"at": e.at.isoformat(), "answer": e.kind.removeprefix("checkin:")}
+            for e in history
+            if e.kind.startswith("checkin:") and e.kind != "checkin:opmerking"
+        ]
+        if with_personal_data:
+            # The team's notes (closing, forwarding) and the reporter's remarks: personal data.
+            record["notes"] = [
+                {"at": e.at.isoformat(), "kind": e.kind, "note": e.note}
+                for e in history
+                if e.note and e.kind != "aangemaakt"
+            ]
         records.append(record)
     return to_json(records) if fmt == "json" else to_csv(records, with_personal_data)

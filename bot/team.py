@@ -13,16 +13,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 
 from bot.checkins import hold_back, in_quiet_hours, wants_chat_contact
 from bot.checkins import plan as plan_checkin
 from bot.config import Config
-from bot.domain import STATUSES
+from bot.domain import CONSENT_PURPOSES, STATUSES
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _, translate
+from bot.rights import purpose_label
 from bot.workdays import add_working_days
-from storage import Member, StoredSignal, Tx
+from storage import Member, SignalEvent, StoredSignal, Tx
 
 PAGE_SIZE = 5
 OUTCOMES: tuple[str, ...] = (
@@ -63,6 +64,23 @@ _DYNAMIC_TEXTS = (
     N_("team.attention.slechter"),
     N_("team.attention.heropen-verzoek"),
 )
+# A signal's timeline, one msgid per kind of event ("checkin:beter" is kind "checkin").
+HISTORY = {
+    "aangemaakt": N_("team.history.created"),
+    "opgepakt": N_("team.history.claimed"),
+    "afgerond": N_("team.history.closed"),
+    "doorgestuurd": N_("team.history.forwarded"),
+    "heropend": N_("team.history.reopened"),
+    "checkin": N_("team.history.checkin"),
+    "ingetrokken": N_("team.history.withdrawn"),
+    "melder-verwijderd": N_("team.history.reporter_removed"),
+}
+ROLE_LABELS = {
+    "bewoner": N_("role.bewoner"),
+    "raadslid": N_("role.raadslid"),
+    "teamlid": N_("role.teamlid"),
+    "coordinator": N_("role.coordinator"),
+}
 REFUSED = N_("team.refused")
 NOT_FOUND = N_("team.not_found")
 
@@ -238,6 +256,34 @@ class TeamDesk:
             marks=(" · " + " · ".join(marks)) if marks else "",
         )
 
+    async def name_and_role(self, ctx: ActionContext, person_id: int) -> str:
+        """ "Fatima (teamlid)": a person's name and role, never their Telegram id."""
+        rows = await ctx.tx.read(
+            "SELECT COALESCE(display_name, '?'), role FROM people WHERE id = ?", (person_id,)
+        )
+        if not rows:
+            return "?"
+        return _(N_("team.person"), name=rows[0][0], role=_(ROLE_LABELS.get(rows[0][1], "?")))
+
+    def history_line(self, ctx: ActionContext, event: SignalEvent) -> str:
+        """One line of a signal's timeline for the team: when, what, who; notes included."""
+        when = format_datetime(
+            event.at.astimezone(self.config.timezone), "d MMM HH:mm", locale=ctx.language
+        )
+        kind, _sep, detail = event.kind.partition(":")
+        params: dict[str, str] = {"at": when, "actor": event.actor, "detail": detail}
+        if kind == "afgerond":
+            params["detail"] = _(f"outcome.{detail}.label") if detail in OUTCOMES else "-"
+        elif kind == "ingetrokken" and detail in CONSENT_PURPOSES:
+            params["detail"] = purpose_label(detail)
+        elif kind == "doorgestuurd":
+            params["detail"] = self.config.team_name(detail) if detail else "-"
+        key = HISTORY.get(kind, N_("team.history.other"))
+        line = _(key, **params)
+        if event.note and kind != "aangemaakt":
+            line += "\n" + _(N_("team.history.note"), note=event.note)
+        return line
+
     async def name_of(self, ctx: ActionContext, person_id: int) -> str:
         rows = await ctx.tx.read(
             "SELECT COALESCE(display_name, telegram_id) FROM people WHERE id = ?", (person_id,)
@@ -273,13 +319,8 @@ class TeamDesk:
             )
             knows = _(key)
         late = lateness(signal, self.config, self.today(ctx))
-        claimed = await self.name_of(ctx, signal.claimed_by) if signal.claimed_by else "-"
-        answers = [
-            f"{format_date(e.at.astimezone(self.config.timezone), 'd MMM', locale=ctx.language)}"
-            f" {e.kind.removeprefix('checkin:')}" + (f": {e.note}" if e.note else "")
-            for e in await ctx.tx.signals.events(signal.id)
-            if e.kind.startswith("checkin:")
-        ]
+        claimed = await self.name_and_role(ctx, signal.claimed_by) if signal.claimed_by else "-"
+        history = [self.history_line(ctx, e) for e in await ctx.tx.signals.events(signal.id)]
         return (
             _(
                 N_("team.signal.view"),
@@ -306,7 +347,8 @@ class TeamDesk:
                 source=signal.source,
                 claimed=claimed,
             )
-            + ("\n" + _(N_("team.signal.checkins"), answers="\n".join(answers)) if answers else "")
+            + "\n\n"
+            + _(N_("team.signal.history"), lines="\n".join(history))
             + ("\n" + _(f"team.attention.{signal.attention}") if signal.attention else "")
         )
 
@@ -407,7 +449,7 @@ class TeamDesk:
             signal,
             ctx.now,
             member.name,
-            "afgerond",
+            f"afgerond:{outcome}",
             "afgerond",
             None if note == "geen" else note,
             claimed_by=signal.claimed_by,
@@ -460,7 +502,7 @@ class TeamDesk:
             signal,
             ctx.now,
             member.name,
-            "doorgestuurd",
+            f"doorgestuurd:{team}",
             "doorgestuurd",
             ctx.answers["reason"],
             team=team,

@@ -211,6 +211,15 @@ async def test_claim_then_close_with_an_outcome_tells_the_reporter(
 
     await member.command(f"/signaal {ref}")
     assert member.labels == ["Heropenen"]
+    view = member.last
+    assert "opgepakt door: Anna (teamlid)" in view
+    history = view.split("Verloop:\n")[1].splitlines()
+    assert [line.split(" · ", 1)[1] for line in history if " · " in line] == [
+        "gemeld (door een bewoner)",
+        "opgepakt door Anna",
+        "afgerond door Anna: Contact gelegd",
+    ]
+    assert "    notitie: Mevrouw gaat naar de koffieochtend." in history
     async with engine.db.transaction() as tx:
         signal = await tx.signals.by_ref(ref)
         assert signal is not None
@@ -218,7 +227,7 @@ async def test_claim_then_close_with_an_outcome_tells_the_reporter(
     assert [(e.kind, e.from_status, e.to_status, e.actor) for e in events] == [
         ("aangemaakt", None, "nieuw", "bewoner"),
         ("opgepakt", "nieuw", "opgepakt", "Anna"),
-        ("afgerond", "opgepakt", "afgerond", "Anna"),
+        ("afgerond:contact_gelegd", "opgepakt", "afgerond", "Anna"),
     ]
     assert signal.outcome == "contact_gelegd"
 
@@ -265,6 +274,9 @@ async def test_handing_over_reroutes_and_tells_the_other_team(
     assert member.last == f"Signaal {ref} bestaat niet, of het is niet van uw team."
     await team["other"].command(f"/signaal {ref}")
     assert "doorgestuurd" in team["other"].last
+    history = team["other"].last.split("Verloop:\n")[1]
+    assert "doorgestuurd door Anna naar Sociaal wijkteam Krommenie" in history
+    assert "    notitie: Mevrouw woont sinds kort in Krommenie." in history
     replies = await team["other"].tap("Oppakken")
     assert replies[0].text == f"U heeft {ref} opgepakt."
 
@@ -291,6 +303,10 @@ async def test_reopening_a_closed_signal(engine: Engine, team: dict[str, Chat]) 
     await coordinator.command(f"/signaal {ref}")
     await coordinator.tap("Heropenen")
     assert coordinator.last == f"{ref} is heropend."
+    await coordinator.command(f"/signaal {ref}")
+    history = coordinator.last.split("Verloop:\n")[1].splitlines()
+    assert history[-2].endswith("afgerond door Dina: Niet bereikbaar"), history
+    assert history[-1].endswith("heropend door Dina"), history
     await team["member"].command("/wachtrij")
     assert ref in team["member"].last and "heropend" in team["member"].last
 

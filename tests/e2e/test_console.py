@@ -203,9 +203,9 @@ def test_invite_redeem_and_revoke_from_the_command_line(tmp_path: Path) -> None:
     assert "Welkom bij Sociaal wijkteam Krommenie." in joined.stdout
     assert "Er zijn geen open signalen." in joined.stdout
     listed = wijksignaal("members", "list", "--config", config, "--db", str(db))
-    assert (
-        listed.stdout.startswith("777\t") and "teamlid\tSociaal wijkteam Krommenie" in listed.stdout
-    )
+    header, row = listed.stdout.splitlines()
+    assert header == "telegram-id\tnaam\trol\tteams\tstatus"
+    assert row.startswith("777\t") and "teamlid\tSociaal wijkteam Krommenie" in row
     revoked = wijksignaal("members", "revoke", "--config", config, "--db", str(db), "--user", "777")
     assert revoked.returncode == 0
     after = console(db, ["/wachtrij"], user="777")
