@@ -143,3 +143,24 @@ async def test_the_job_queue_wakes_the_bot_for_every_scheduled_task(engine: Engi
         "expire",
         "nightly",
     ]
+
+
+async def test_telegram_unreachable_at_start_is_retried_with_a_growing_pause(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing listens on 127.0.0.1:9: each try is logged in one line, the pause doubles, and
+    after the last try one line says the bot did not start (the token is never shown)."""
+    from bot.channels.telegram import wait_for_telegram
+    from bot.errors import WijksignaalError
+
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    with caplog.at_level("WARNING"), pytest.raises(WijksignaalError) as failed:
+        await wait_for_telegram("123456:SECRET", "http://127.0.0.1:9/bot", attempts=3, sleep=sleep)
+    assert pauses == [1.0, 2.0]
+    assert "Telegram is niet bereikbaar" in failed.value.problems[0]
+    retries = [r.getMessage() for r in caplog.records if "opnieuw" in r.getMessage()]
+    assert len(retries) == 2 and "SECRET" not in caplog.text + failed.value.problems[0]
