@@ -203,6 +203,9 @@ async def route_signal(ctx: ActionContext) -> str | None:
         consents=consents,
     )
     signal_id = await ctx.tx.signals.create(signal, ref, actor=source)
+    if route.reason == N_("route.postcode_unknown"):
+        # Outside every team's area: say plainly where the report goes instead.
+        ctx.say(N_("melding.outside_area"), team_name=config.team_name(route.team))
     if wants_chat_contact(method, signal.reporter_id):
         due = ctx.now + config.categories[category].checkin_after_report
         await plan_checkin(ctx.tx, signal_id, "na_melding", due)

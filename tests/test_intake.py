@@ -240,3 +240,26 @@ async def test_changing_the_description_keeps_the_chosen_category(
     await chat.say("Ik voel me al maanden heel alleen.")
     assert "Wat er speelt: Ik voel me al maanden heel alleen." in chat.last
     assert "Soort zorg: Eenzaamheid" in chat.last
+
+
+async def test_a_postcode_outside_every_area_is_said_to_go_to_the_central_team(
+    chat: Chat,
+) -> None:
+    """9999 belongs to no team: the resident hears where the report goes instead."""
+    await report_until_consent(chat, postcode="9999 ZZ")
+    await chat.tap("Ja, dat is goed")
+    await chat.tap("Via deze chat")
+    await chat.tap("Nee, liever niet")
+    await chat.tap("Versturen")
+    told, done = (r.text for r in chat.replies)
+    assert told == (
+        "Uw postcode hoort niet bij een van onze wijkteams. Daarom gaat uw melding naar "
+        "Sociaal wijkteam Centraal (intake). Zij zoeken uit wie u het beste kan helpen."
+    )
+    assert "De melding ligt nu bij Sociaal wijkteam Centraal (intake)" in done
+
+
+async def test_a_postcode_inside_an_area_says_nothing_extra(chat: Chat) -> None:
+    await report_to_summary(chat)
+    await chat.tap("Versturen")
+    assert len(chat.replies) == 1 and chat.last.startswith("Dank u wel.")
