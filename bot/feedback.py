@@ -16,6 +16,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.config import Config
 from bot.engine import Action, ActionContext, Reply, Service, StartFlow
@@ -167,6 +168,14 @@ def report_chart(report: QuarterReport, config: Config, lang: str) -> bytes:
 
     shown = [s for s in report.shares.values() if s.share is not None]
     fig, ax = plt.subplots(figsize=(8, 0.5 * max(len(shown), 1) + 1.5), dpi=100)
+    title = translate(
+        N_("feedback.chart.title"), lang, team=config.team_name(report.team), quarter=report.quarter
+    )
+    ax.set_title(title)
+    if not shown:  # no empty axis: one plain sentence
+        ax.axis("off")
+        ax.text(0.5, 0.4, translate(N_("feedback.chart.empty"), lang), ha="center", fontsize=13)
+        return _png(fig)
     labels = [f"{s.statement}" for s in shown]
     values = [round((s.share or 0) * 100) for s in shown]
     ax.barh(labels, values, color="#2a7ab0")
@@ -174,12 +183,12 @@ def report_chart(report: QuarterReport, config: Config, lang: str) -> bytes:
     ax.invert_yaxis()
     ax.set_xlabel(translate(N_("feedback.chart.axis"), lang))
     ax.set_ylabel(translate(N_("feedback.chart.statement"), lang))
-    title = translate(
-        N_("feedback.chart.title"), lang, team=config.team_name(report.team), quarter=report.quarter
-    )
-    ax.set_title(title)
-    if not shown:
-        ax.text(50, 0, translate(N_("feedback.chart.empty"), lang), ha="center")
+    return _png(fig)
+
+
+def _png(fig: Any) -> bytes:
+    from matplotlib import pyplot as plt
+
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

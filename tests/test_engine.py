@@ -306,3 +306,40 @@ async def test_idioms_do_not_raise_the_alarm(chat: Chat) -> None:
     await chat.say("Ik schrik me dood van de rekeningen.")
     assert not any(r.text.startswith("Bel") for r in chat.replies)
     assert chat.last.startswith("Gaat het over geldzorgen of schulden?")
+
+
+@pytest.mark.parametrize(
+    ("role", "team", "first_line", "names"),
+    [
+        (None, None, "Zo werkt deze chat:", ["/start", "/mijngegevens"]),
+        (
+            "raadslid",
+            "zaandam-noord",
+            "Zo werkt deze chat voor leden van de raad:",
+            ["/ervaring", "/rapport"],
+        ),
+        (
+            "teamlid",
+            "zaandam-noord",
+            "Zo werkt deze chat voor het wijkteam:",
+            ["/wachtrij", "/signaal", "/digest"],
+        ),
+        (
+            "coordinator",
+            None,
+            "Zo werkt deze chat voor de coördinator:",
+            ["/wachtrij", "wijksignaal invite"],
+        ),
+    ],
+)
+async def test_help_lists_the_commands_of_the_persons_own_role(
+    engine: Engine, role: str | None, team: str | None, first_line: str, names: list[str]
+) -> None:
+    from tests.test_team import join
+
+    chat = await join(engine, 900, role, team, "Sam") if role else Chat(engine, 900)
+    await chat.command("/hulp")
+    text = chat.replies[0].text
+    assert text.splitlines()[0] == first_line
+    assert all(name in text for name in names)
+    assert "112" in text

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+import pytest
 
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.engine import Engine
-from bot.feedback import MIN_ANSWERS, previous_quarter, quarter_of, quarter_report, report_chart
+from bot.feedback import (
+    MIN_ANSWERS,
+    QuarterReport,
+    previous_quarter,
+    quarter_of,
+    quarter_report,
+    report_chart,
+)
 from tests.conftest import AMS, Chat
 from tests.test_team import join
 
@@ -208,3 +218,25 @@ async def test_a_coordinator_names_the_team(engine: Engine) -> None:
     assert coordinator.last.startswith("Van welk team wilt u het rapport?")
     await coordinator.command("/rapport krommenie 2026Q4")
     assert "Krommenie, 2026Q4: 0 gesprekken" in coordinator.replies[0].text
+
+
+def test_an_empty_chart_says_no_data_yet_instead_of_an_empty_axis(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fewer than five answers to every statement: one plain sentence, no axes at all."""
+    from bot import feedback
+
+    drawn: list[Any] = []
+    original = feedback._png
+
+    def keep(fig: Any) -> bytes:
+        drawn.append(fig)
+        return original(fig)
+
+    monkeypatch.setattr(feedback, "_png", keep)
+    empty = QuarterReport("krommenie", "2026Q4", 0, {}, {}, [])
+    png = report_chart(empty, config, "nl")
+    assert png.startswith(b"\x89PNG")
+    (ax,) = drawn[0].axes
+    assert not ax.axison
+    assert [t.get_text() for t in ax.texts] == ["Nog geen gegevens: minder dan 5 antwoorden"]

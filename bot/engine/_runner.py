@@ -30,6 +30,13 @@ CRISIS_MESSAGES = {
     "geweld": N_("crisis.geweld"),
     "zelfdoding": N_("crisis.zelfdoding"),
 }
+# /hulp lists the commands of the person's own role.
+HELP = {
+    "bewoner": N_("engine.help"),
+    "raadslid": N_("engine.help.raadslid"),
+    "teamlid": N_("engine.help.teamlid"),
+    "coordinator": N_("engine.help.coordinator"),
+}
 _MAX_STEPS_PER_TURN = 200
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
@@ -283,7 +290,8 @@ class _Turn:
             else:
                 self.ctx.say(N_("engine.nothing_to_stop"))
         elif name == "hulp" or name == "help":
-            self.ctx.say(N_("engine.help"))
+            member = await self.ctx.tx.members.get(self.ctx.event.user_id)
+            self.ctx.say(HELP.get(member.role if member else "bewoner", HELP["bewoner"]))
             self.reask()
         elif name == "privacy":
             self.ctx.say(N_("engine.privacy"))
