@@ -23,9 +23,16 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel compile --domain wijksignaal --directory locales --statistics
 
 # Extract every msgid from the code and the flow files, merge it into the catalogs, compile.
+# The template keeps its creation date unless a message changed, so building leaves tracked
+# files unchanged.
 locales: $(STAMP)
-	$(BIN)/pybabel extract --mapping babel.cfg --output-file locales/wijksignaal.pot \
+	$(BIN)/pybabel extract --mapping babel.cfg --output-file locales/wijksignaal.pot.new \
 		--no-location --sort-output --project Wijksignaal --version 0.1 .
+	@grep -v '^"POT-Creation-Date' locales/wijksignaal.pot.new > locales/.new.tmp; \
+	grep -v '^"POT-Creation-Date' locales/wijksignaal.pot > locales/.old.tmp 2>/dev/null; \
+	if cmp -s locales/.new.tmp locales/.old.tmp; then rm locales/wijksignaal.pot.new; \
+	else mv locales/wijksignaal.pot.new locales/wijksignaal.pot; fi; \
+	rm -f locales/.new.tmp locales/.old.tmp
 	$(BIN)/pybabel update --domain wijksignaal --input-file locales/wijksignaal.pot \
 		--output-dir locales --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) catalogs
