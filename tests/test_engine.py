@@ -96,12 +96,39 @@ async def test_unknown_command_is_explained(chat: Chat) -> None:
     assert "ken ik niet" in chat.replies[0].text and chat.last == ABOUT
 
 
-async def test_start_restarts_the_report(chat: Chat, engine: Engine) -> None:
-    """/start mid-report begins again with an empty state."""
+async def test_start_mid_report_asks_first_then_restarts_on_yes(chat: Chat, engine: Engine) -> None:
+    """/start mid-report asks before throwing the answers away; 'Ja' begins again, empty."""
     await report_until_consent(chat)
     await chat.command("/start")
+    assert chat.last == (
+        "U was nog bezig met een melding. Opnieuw beginnen? Dan gooi ik weg wat u schreef."
+    )
+    assert chat.labels == ["Ja, opnieuw beginnen", "Nee, verder met mijn melding"]
+    assert (await state_of(engine, chat)).data["answers"]["where"] == "1503 AB"
+    await chat.tap("Ja, opnieuw beginnen")
     assert chat.last == ABOUT
     assert (await state_of(engine, chat)).data == {}
+
+
+async def test_start_mid_report_and_no_keeps_everything(chat: Chat, engine: Engine) -> None:
+    """'Nee' (tapped or typed) goes back to the open question with every answer kept."""
+    await report_until_consent(chat)
+    question = chat.last
+    await chat.command("/start")
+    await chat.tap("Nee, verder met mijn melding")
+    assert chat.replies[0].text == "Goed, we gaan verder. Er is niets weggegooid."
+    assert chat.last == question
+    await chat.command("/start")
+    await chat.say("nee")
+    assert chat.last == question
+    data = (await state_of(engine, chat)).data
+    assert data["answers"]["where"] == "1503 AB" and "pending" not in data
+
+
+async def test_start_before_any_answer_just_begins(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.command("/start")
+    assert chat.last == ABOUT
 
 
 async def test_taal_switches_to_english_and_repeats_the_question(chat: Chat) -> None:

@@ -273,7 +273,30 @@ class _Turn:
     async def run_handler(self, handler: Handler, argument: str) -> None:
         started = await handler(self.ctx, argument)
         if started is not None:
-            await self.start(started.flow, started.vars)
+            await self.start_or_ask(started.flow, started.vars)
+
+    async def start_or_ask(self, flow_id: str, values: Mapping[str, Any] | None = None) -> None:
+        """Start ``flow_id``; in the middle of a report, ask first whether to throw it away."""
+        if self.state.flow != self.engine.main_flow or not self.given():
+            await self.start(flow_id, values)
+            return
+        self.state.data["pending"] = {"flow": flow_id, "vars": dict(values or {})}
+        buttons = (
+            Button(_(N_("engine.restart.yes")), "s:ja"),
+            Button(_(N_("engine.restart.no")), "s:nee"),
+        )
+        self.ctx.replies.append(Reply(_(N_("engine.restart.question")), buttons))
+
+    async def answer_restart(self, yes: bool) -> None:
+        pending = self.state.data.pop("pending", None)
+        if pending is None:
+            self.ctx.say(N_("engine.old_button"))
+            self.reask()
+        elif yes:
+            await self.start(pending["flow"], pending["vars"])
+        else:
+            self.ctx.say(N_("engine.restart.kept"))
+            self.reask()
 
     async def command(self, name: str) -> None:
         payload = self.ctx.event.command_args
@@ -282,7 +305,7 @@ class _Turn:
         elif name in self.engine.commands:
             await self.run_handler(self.engine.commands[name], payload)
         elif name == "start":
-            await self.start(self.engine.main_flow)
+            await self.start_or_ask(self.engine.main_flow)
         elif name == "stop":
             if self.state.flow:
                 self.clear()
@@ -324,6 +347,9 @@ class _Turn:
         kind, _sep, rest = data.partition(":")
         if kind == "l" and rest in LANGUAGES:
             await self.set_language(rest)
+            return
+        if kind == "s" and rest in ("ja", "nee"):
+            await self.answer_restart(rest == "ja")
             return
         if kind in self.engine.buttons:
             await self.run_handler(self.engine.buttons[kind], rest)
@@ -410,6 +436,15 @@ class _Turn:
     async def text(self, text: str) -> None:
         if self.crisis_first(text):
             return
+        if "pending" in self.state.data:
+            typed = _normalise(text)
+            if typed in (_normalise(_(N_("engine.restart.yes"))), "ja"):
+                await self.answer_restart(True)
+                return
+            if typed in (_normalise(_(N_("engine.restart.no"))), "nee"):
+                await self.answer_restart(False)
+                return
+            self.state.data.pop("pending")  # something else: an answer to the open question
         if self.state.data.get("menu") == "taal":
             lang = self.match_language(text)
             self.state.data.pop("menu", None)
