@@ -59,6 +59,9 @@ async def run_console(
     print(_(N_("console.banner")), file=stdout, flush=True)
     await engine.expire_stale()
     buttons: tuple[Button, ...] = ()
+    for reply in await engine.open_question(user_id):  # where the chat was left, as Telegram
+        print(render(reply), file=stdout, flush=True)  # would still show it
+        buttons = reply.buttons or buttons
     loop = asyncio.get_running_loop()
     while True:
         if interactive:

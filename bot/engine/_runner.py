@@ -185,6 +185,21 @@ class Engine:
         await tx.conversations.save(state, now)
         return turn.ctx.replies
 
+    async def open_question(self, chat_id: int) -> list[Reply]:
+        """The question a chat was left at, with its buttons, as Telegram would still show it
+        after a restart; nothing when no flow runs or it has expired. Changes nothing."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            state = await tx.conversations.get(chat_id)
+            if not self.busy(state, now):
+                return []
+            event = Event(chat_id, chat_id, EventKind.COMMAND, "")
+            turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.language))
+            with use_language(turn.ctx.language):
+                if turn.step is not None and turn.step.asks:
+                    turn.reask()
+            return turn.ctx.replies
+
     async def expire_stale(self) -> int:
         """Wipe every unfinished conversation silent for longer than the configured expiry."""
         now = self.clock.now()

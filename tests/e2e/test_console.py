@@ -67,6 +67,9 @@ def test_a_restart_in_the_middle_of_a_report_continues_where_it_was(tmp_path: Pa
     assert first.stdout.rstrip().endswith("[2] Waarom vraag ik dit?")
     second = console(db, SECOND_HALF)
     assert second.returncode == 0, second.stderr
+    # The open question is shown again before the first input, as Telegram would still show it.
+    banner_and_question = second.stdout.split("> 1503 AB")[0]
+    assert "bot> Wat is de postcode" in banner_and_question, banner_and_question
     assert "Dank u wel. Uw melding is verstuurd." in second.stdout
 
     exported = wijksignaal(
