@@ -19,7 +19,7 @@ from babel.dates import format_date
 from bot.config import Config
 from bot.engine import ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, translate
-from bot.team import allowed, can_work, lateness
+from bot.team import allowed, can_work, lateness, urgency_order
 from bot.workdays import is_working_day
 from storage import Database, StoredSignal, Tx, from_db_time, to_db_time
 
@@ -83,7 +83,11 @@ class Digests:
     async def figures(self, tx: Tx, team: str, since: datetime, now: datetime) -> TeamFigures:
         """What a team's digest says, read once for all its members."""
         today = self.local_day(now)
-        open_signals = await tx.signals.open_of(frozenset({team}))
+        # Most urgent first (flagged by the reporter, then late, then by deadline), so every
+        # list in the digest starts with what needs the team most.
+        open_signals = urgency_order(
+            await tx.signals.open_of(frozenset({team})), self.config, today
+        )
         changed = await tx.read(
             "SELECT DISTINCT s.ref FROM signal_events e JOIN signals s ON s.id = e.signal_id"
             " WHERE s.team = ? AND e.at >= ? AND (e.kind LIKE 'ingetrokken:%'"
@@ -128,7 +132,8 @@ class Digests:
             refs = ", ".join(figures.changed)
             lines.append(translate(N_("digest.member.rights"), lang, refs=refs))
         buttons: list[Button] = []
-        listed = {s.ref: s for s in [*late, *new]}
+        wanted = {s.ref for s in [*late, *new]}
+        listed = {s.ref: s for s in open_signals if s.ref in wanted}
         for signal in list(listed.values())[:MAX_LISTED]:
             buttons.append(
                 Button(translate(N_("team.button.view"), lang, ref=signal.ref), f"v:{signal.ref}")

@@ -9,7 +9,9 @@ personal data is logged.
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,7 +20,7 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from bot.checkins import hold_back, in_quiet_hours, wants_chat_contact
 from bot.checkins import plan as plan_checkin
 from bot.config import Config
-from bot.domain import CONSENT_PURPOSES, STATUSES
+from bot.domain import CATEGORIES, CONSENT_PURPOSES, STATUSES
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _, translate
 from bot.rights import purpose_label
@@ -81,6 +83,13 @@ ROLE_LABELS = {
     "teamlid": N_("role.teamlid"),
     "coordinator": N_("role.coordinator"),
 }
+FIRST_WORDS = 60  # characters of the description in a queue line
+# The words /wachtrij understands as a filter, besides a category and a PC4.
+FILTER_WORDS = {
+    "mijn": ("mijn", "mine", "van mij"),
+    "nieuw": ("nieuw", "new"),
+    "over tijd": ("over tijd", "overtijd", "late", "te laat"),
+}
 REFUSED = N_("team.refused")
 NOT_FOUND = N_("team.not_found")
 
@@ -115,6 +124,14 @@ def lateness(signal: StoredSignal, config: Config, today: date) -> Lateness:
     days = config.categories[signal.category].deadline_working_days
     created = signal.created_at.astimezone(config.timezone).date()
     return Lateness(today > signal.deadline, today > add_working_days(created, 3 * days))
+
+
+def first_words(text: str | None, limit: int = FIRST_WORDS) -> str:
+    """The start of a description for a queue line: whole words, at most ``limit`` characters."""
+    words = " ".join((text or "").split())
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def urgency_order(signals: list[StoredSignal], config: Config, today: date) -> list[StoredSignal]:
@@ -205,29 +222,65 @@ class TeamDesk:
 
     # -- the queue -------------------------------------------------------------------------
 
+    def queue_filter(
+        self, words: str, member: Member, today: date
+    ) -> Callable[[StoredSignal], bool] | None:
+        """The filter ``/wachtrij`` was given: mijn, nieuw, over tijd, a category, a PC4 (or
+        nothing: all). ``None`` when it is no filter the bot knows."""
+        wanted = " ".join(words.casefold().split())
+        if not wanted:
+            return lambda s: True
+        if wanted in FILTER_WORDS["mijn"]:
+            return lambda s: s.claimed_by == member.person_id
+        if wanted in FILTER_WORDS["nieuw"]:
+            return lambda s: s.status == "nieuw"
+        if wanted in FILTER_WORDS["over tijd"]:
+            return lambda s: lateness(s, self.config, today).over
+        if re.fullmatch(r"[1-9][0-9]{3}", wanted):
+            return lambda s: s.postcode4 == wanted
+        for category in CATEGORIES:
+            if wanted in (category, _(f"category.{category}").casefold()):
+                return lambda s, c=category: s.category == c  # type: ignore[misc]
+        return None
+
     async def queue(self, ctx: ActionContext, argument: str) -> StartFlow | None:
+        """``/wachtrij [filter] [page]``: the open signals, most urgent first, a page at a time."""
         member = await self.member(ctx)
         if not can_work(member):
             ctx.say(REFUSED)
             return None
         assert member is not None
-        teams = None if member.role == "coordinator" else member.teams
+        words = argument.split()
+        page_asked = 1
+        if words and re.fullmatch(r"[0-9]{1,3}", words[-1]):
+            page_asked = int(words.pop())
+        chosen = " ".join(words)
         today = self.today(ctx)
-        signals = urgency_order(await ctx.tx.signals.open_of(teams), self.config, today)
+        keep = self.queue_filter(chosen, member, today)
+        if keep is None:
+            ctx.say(N_("team.queue.unknown_filter"), filter=chosen[:40])
+            return None
+        teams = None if member.role == "coordinator" else member.teams
+        signals = urgency_order(
+            [s for s in await ctx.tx.signals.open_of(teams) if keep(s)], self.config, today
+        )
         if not signals:
-            ctx.say(N_("team.queue.empty"))
+            ctx.say(N_("team.queue.empty_filtered") if chosen else N_("team.queue.empty"))
             return None
         pages = (len(signals) + PAGE_SIZE - 1) // PAGE_SIZE
-        page = min(max(int(argument) if argument.strip().isdigit() else 1, 1), pages)
+        page = min(max(page_asked, 1), pages)
         shown = signals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        lines = [_(N_("team.queue.title"), count=len(signals), page=page, pages=pages)]
+        title = _(N_("team.queue.title"), count=len(signals), page=page, pages=pages)
+        if chosen:
+            title += "\n" + _(N_("team.queue.filtered"), filter=chosen)
+        lines = [title]
         for signal in shown:
             lines.append(await self.queue_line(ctx, signal, today))
         buttons = [Button(_(N_("team.button.view"), ref=s.ref), f"v:{s.ref}") for s in shown]
         if page > 1:
-            buttons.append(Button(_(N_("team.button.previous")), f"q:{page - 1}"))
+            buttons.append(Button(_(N_("team.button.previous")), f"q:{chosen} {page - 1}"))
         if page < pages:
-            buttons.append(Button(_(N_("team.button.next")), f"q:{page + 1}"))
+            buttons.append(Button(_(N_("team.button.next")), f"q:{chosen} {page + 1}"))
         ctx.replies.append(Reply("\n\n".join(lines), tuple(buttons)))
         return None
 
@@ -254,6 +307,7 @@ class TeamDesk:
             deadline=format_date(signal.deadline, "EEE d MMM", locale=ctx.language),
             status=self.status_label(signal),
             marks=(" · " + " · ".join(marks)) if marks else "",
+            start=first_words(signal.description),
         )
 
     async def name_and_role(self, ctx: ActionContext, person_id: int) -> str:

@@ -164,3 +164,22 @@ async def test_a_member_gets_the_digest_in_their_language(
     sent = {r.chat_id: r.text for r in await Digests(config).send_due(engine.db, clock.now())}
     assert sent[MEMBER].startswith("Good morning. This is the overview of")
     assert sent[COLLEAGUE].startswith("Goedemorgen.")
+
+
+async def test_the_digest_lists_the_most_urgent_first_not_by_reference(
+    engine: Engine, config: Config, clock: FakeClock
+) -> None:
+    """Two new signals; the later one's reporter answered 'slechter': it comes first, in the
+    lists and in the buttons, although its reference is higher."""
+    await setup_team(engine)
+    first = await report(engine, Chat(engine, 42))
+    second = await report(engine, Chat(engine, 43))
+    async with engine.db.transaction() as tx:
+        await tx.write("UPDATE signals SET attention = 'slechter' WHERE ref = ?", (second,))
+    clock.set(datetime(2026, 11, 24, 8, 30, tzinfo=AMS))
+    sent = await Digests(config).send_due(engine.db, clock.now())
+    (digest,) = [r for r in sent if r.chat_id == MEMBER]
+    new_part = digest.text.split("Nieuw")[1]
+    assert new_part.index(second) < new_part.index(first)
+    views = [b.label for b in digest.buttons if b.label.startswith("Bekijk")]
+    assert views == [f"Bekijk {second}", f"Bekijk {first}"]

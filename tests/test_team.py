@@ -117,7 +117,8 @@ async def test_the_queue_shows_the_teams_open_signals_most_urgent_first(
     assert text.startswith("Open signalen: 2.")
     assert text.index(first) < text.index(second)
     assert "over tijd" in text.split(second)[0]
-    assert "Eenzaamheid · 1503 Sociaal wijkteam Zaandam-Noord" in text
+    assert "Eenzaamheid · 1503 · Sociaal wijkteam Zaandam-Noord" in text
+    assert "\nIk ben erg eenzaam en krijg nooit bezoek.\n" in text  # the first words
     assert team["member"].labels == [f"Bekijk {first}", f"Bekijk {second}"]
     await team["other"].command("/wachtrij")
     assert team["other"].last == "Er zijn geen open signalen. Mooi zo."
@@ -134,6 +135,48 @@ async def test_long_queues_are_paged(engine: Engine, team: dict[str, Chat]) -> N
     await team["member"].tap("Volgende")
     assert "Pagina 2 van 2" in team["member"].last
     assert len([b for b in team["member"].labels if b.startswith("Bekijk")]) == 2
+
+
+async def test_the_queue_filters_mine_new_late_category_and_pc4(
+    engine: Engine, team: dict[str, Chat], clock: FakeClock
+) -> None:
+    """/wachtrij mijn | nieuw | over tijd | a category | a PC4; paging keeps the filter; an
+    unknown filter is one plain line with the choices."""
+    late = await report(engine, team["resident"])
+    clock.advance(timedelta(days=9))
+    other_pc4 = await report(engine, Chat(engine, 43), postcode="1504")
+    mine = await report(engine, Chat(engine, 44))
+    member = team["member"]
+    await member.command(f"/signaal {mine}")
+    await member.tap("Oppakken")
+
+    async def refs(argument: str) -> list[str]:
+        await member.command(f"/wachtrij {argument}".strip())
+        return [label.removeprefix("Bekijk ") for label in member.labels if "Bekijk" in label]
+
+    assert await refs("mijn") == [mine]
+    assert set(await refs("nieuw")) == {late, other_pc4}
+    assert await refs("over tijd") == [late]
+    assert await refs("1504") == [other_pc4]
+    assert set(await refs("eenzaamheid")) == {late, other_pc4, mine}
+    assert await refs("geldzorgen") == []
+    assert member.last == "Geen open signalen met dit filter."
+    await member.command("/wachtrij 1504")
+    assert "\nFilter: 1504\n" in member.last
+    await member.command("/wachtrij vliegen")
+    assert member.last.startswith("Dat filter ken ik niet: 'vliegen'. U kunt kiezen uit: mijn")
+
+
+async def test_paging_keeps_the_filter(engine: Engine, team: dict[str, Chat]) -> None:
+    for n in range(7):
+        await report(engine, Chat(engine, 1000 + n))
+    await report(engine, Chat(engine, 2000), postcode="1504")
+    member = team["member"]
+    await member.command("/wachtrij 1503")
+    assert "Open signalen: 7." in member.last and "Pagina 1 van 2" in member.last
+    await member.tap("Volgende")
+    assert "Pagina 2 van 2" in member.last and "Filter: 1503" in member.last
+    assert len([b for b in member.labels if b.startswith("Bekijk")]) == 2
 
 
 async def test_viewing_a_signal_shows_details_by_consent_and_is_logged(
