@@ -16,6 +16,7 @@ from bot.feedback import Feedback
 from bot.i18n import LANGUAGES, Catalogs
 from bot.intake import ACTIONS
 from bot.language import Language
+from bot.relay import Relay
 from bot.rights import Rights
 from bot.team import TeamDesk
 from storage import Database
@@ -25,6 +26,7 @@ ACTION_NAMES: tuple[str, ...] = (
     *TeamDesk.ACTION_NAMES,
     *Checkins.ACTION_NAMES,
     *Feedback.ACTION_NAMES,
+    *Relay.ACTION_NAMES,
 )
 
 
@@ -46,6 +48,7 @@ def actions(config: Config) -> dict[str, Action]:
         **TeamDesk(config).actions(),
         **Checkins(config).actions(),
         **Feedback(config).actions(),
+        **Relay(config).actions(),
     }
 
 
@@ -73,5 +76,6 @@ def build_engine(
             Rights().service(),
             Checkins(config).service(),
             Feedback(config).service(),
+            Relay(config).service(),
         ),
     )

@@ -43,6 +43,18 @@ async def person_data(tx: Tx, telegram_id: int) -> dict[str, Any] | None:
     if person is None and not state:
         return None
     signals = await tx.signals.of_reporter(person.id) if person else []
+    messages = {
+        s.id: [
+            {
+                "at": e.at.isoformat(),
+                "from": "team" if e.kind.startswith("bericht-team") else "melder",
+                "text": e.note,
+            }
+            for e in await tx.signals.events(s.id)
+            if e.kind.startswith("bericht-")
+        ]
+        for s in signals
+    }
     withdrawn = {}
     if person:
         for purpose, signal_id, at in await tx.read(
@@ -77,6 +89,7 @@ async def person_data(tx: Tx, telegram_id: int) -> dict[str, Any] | None:
                     for c in s.consents
                 ],
                 "withdrawn": [p for (sid, p) in withdrawn if sid == s.id],
+                "messages": messages[s.id],
             }
             for s in signals
         ],

@@ -76,6 +76,8 @@ HISTORY = {
     "checkin": N_("team.history.checkin"),
     "ingetrokken": N_("team.history.withdrawn"),
     "melder-verwijderd": N_("team.history.reporter_removed"),
+    "bericht-team": N_("team.history.message_to_reporter"),
+    "bericht-melder": N_("team.history.message_from_reporter"),
 }
 ROLE_LABELS = {
     "bewoner": N_("role.bewoner"),
@@ -352,7 +354,12 @@ class TeamDesk:
             return None
         member, signal = found
         await ctx.tx.members.log_view(signal.id, member.person_id, ctx.now)
-        ctx.replies.append(Reply(await self.describe(ctx, signal), self.signal_buttons(signal)))
+        buttons = self.signal_buttons(signal)
+        if (
+            member.role == "coordinator" or signal.claimed_by == member.person_id
+        ) and wants_chat_contact(signal.contact_method, signal.reporter_id):
+            buttons += (Button(_(N_("relay.button.write")), f"m:{signal.ref}"),)
+        ctx.replies.append(Reply(await self.describe(ctx, signal), buttons))
         return None
 
     async def describe(self, ctx: ActionContext, signal: StoredSignal) -> str:

@@ -158,7 +158,7 @@ async def test_after_closing_no_asks_what_went_wrong_and_requests_a_reopen(
     await member.command("/wachtrij")
     assert "let op: de melder vraagt om opnieuw te kijken" in member.last
     await member.command(f"/signaal {ref}")
-    assert member.labels == ["Heropenen"]
+    assert member.labels == ["Heropenen", "Bericht aan melder"]
 
 
 @pytest.mark.parametrize(

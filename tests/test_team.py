@@ -253,7 +253,7 @@ async def test_claim_then_close_with_an_outcome_tells_the_reporter(
     assert "koffieochtend" not in told.text, "never the team's note"
 
     await member.command(f"/signaal {ref}")
-    assert member.labels == ["Heropenen"]
+    assert member.labels == ["Heropenen", "Bericht aan melder"]  # after closing too
     view = member.last
     assert "opgepakt door: Anna (teamlid)" in view
     history = view.split("Verloop:\n")[1].splitlines()
