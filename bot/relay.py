@@ -90,7 +90,10 @@ class Relay:
             ctx.vars["when"] = _(N_("relay.sent_later"))
         else:
             button = Button(translate(N_("relay.button.answer"), lang), f"ra:{signal.ref}")
-            ctx.replies.append(Reply(framed, (button,), chat_id=reporter.telegram_id))
+            blocked = _(N_("relay.blocked"), ref=signal.ref)
+            ctx.replies.append(
+                Reply(framed, (button,), chat_id=reporter.telegram_id, if_blocked=blocked)
+            )
             ctx.vars["when"] = ""
         return None
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from bot.channels.telegram import attach_engine, build_application
+from bot.channels.telegram_offline import OfflineChat, OfflineRequest
 from bot.clock import FakeClock
 from bot.engine import Engine, Event, EventKind
 from bot.rights import person_data
@@ -153,3 +155,26 @@ async def test_messages_are_encrypted_at_rest(
     raw = database_bytes(tmp_path)
     assert len(raw) > 10_000, "the database files were read"
     assert b"Geheimzinnige" not in raw
+
+
+async def test_a_reporter_who_blocked_the_bot_is_told_to_the_writer_in_one_line(
+    engine: Engine, team: dict[str, Chat]
+) -> None:
+    """Through the real Application: Telegram answers 403 for the reporter's chat; the team
+    member hears at once that the message did not arrive."""
+    ref = await claimed_report(engine, team)
+    request = OfflineRequest(blocked_chats={RESIDENT})
+    app = build_application("123456:TEST", request=request)
+    await app.initialize()
+    attach_engine(app, engine)
+    member = OfflineChat(app, request, MEMBER)
+    await member.send(f"/signaal {ref}")
+    await member.tap("Bericht aan melder")
+    await member.send(TEXT)
+    sent = await member.tap("Versturen")
+    await app.shutdown()
+    texts = [call["text"] for call in sent]
+    assert texts[-1] == (
+        f"Uw bericht over {ref} is niet aangekomen: de melder heeft de bot geblokkeerd."
+    )
+    assert all(int(str(call["chat_id"])) == MEMBER for call in sent)

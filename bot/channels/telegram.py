@@ -84,8 +84,13 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if update.callback_query is not None:
         await update.callback_query.answer()
     engine: Engine = context.application.bot_data[ENGINE_KEY]
+    undelivered: list[str] = []
     for reply in await engine.handle(event):
-        await send(context.bot, reply, event.chat_id)
+        delivered = await send(context.bot, reply, event.chat_id)
+        if not delivered and reply.if_blocked and reply.chat_id != event.chat_id:
+            undelivered.append(reply.if_blocked)
+    for notice in undelivered:  # after the turn's own answer, so the last word is true
+        await send(context.bot, Reply(notice), event.chat_id)
 
 
 async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:

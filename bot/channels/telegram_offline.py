@@ -38,6 +38,7 @@ class OfflineRequest(BaseRequest):
     last_markup: dict[int, dict[str, Any]] = field(default_factory=dict)
     record: bool = True
     too_many_requests: set[int] = field(default_factory=set)  # nth sendMessage calls to refuse
+    blocked_chats: set[int] = field(default_factory=set)  # chats that blocked the bot (403)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     send_attempts: int = 0
 
@@ -63,6 +64,13 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if api_method == "sendMessage" and int(str(params.get("chat_id"))) in self.blocked_chats:
+            refusal = {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+            return 403, json.dumps(refusal).encode()
         if api_method == "sendMessage":
             self.send_attempts += 1
             if self.send_attempts in self.too_many_requests:

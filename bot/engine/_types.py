@@ -56,3 +56,5 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     chat_id: int | None = None  # another chat than the one the event came from
     document: tuple[str, bytes] | None = None  # a file to send along: (file name, content)
+    # Told to the chat the event came from when ``chat_id`` has blocked the bot.
+    if_blocked: str | None = None
