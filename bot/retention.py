@@ -1,9 +1,10 @@
 """Retention: nothing is kept longer than the municipality decided (DOMAIN.md defaults).
 
 Contact details of a signal are anonymised a year after it was closed (phone, contact method,
-chat link, full postcode); closed signals are deleted after five years, with their events,
-consents and view log; unfinished conversations are wiped after their expiry. Every run is
-recorded, and the file is vacuumed after deletions so the data is really gone.
+chat link, full postcode, the texts of messages between the team and the reporter); closed
+signals are deleted after five years, with their events, consents and view log; unfinished
+conversations are wiped after their expiry. Every run is recorded, and the file is vacuumed
+after deletions so the data is really gone.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ async def purge(
                 (signal_id,),
             )
             await tx.write("UPDATE consents SET person_id = NULL WHERE signal_id = ?", (signal_id,))
+            # Messages between the team and the reporter are contact too: their text goes.
+            await tx.write(
+                "UPDATE signal_events SET note = NULL WHERE signal_id = ?"
+                " AND kind LIKE 'bericht-%' AND note IS NOT NULL",
+                (signal_id,),
+            )
             anonymised += cursor.rowcount
         doomed = [r[0] for r in await tx.read(_CLOSED_BEFORE, (to_db_time(now - delete_after),))]
         for signal_id in doomed:

@@ -3,13 +3,15 @@ quiet hours, withdrawn contact, other teams and forged buttons refused, encrypte
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.channels.telegram import attach_engine, build_application
 from bot.channels.telegram_offline import OfflineChat, OfflineRequest
 from bot.clock import FakeClock
+from bot.config import Config
 from bot.engine import Engine, Event, EventKind
+from bot.retention import purge_by_config
 from bot.rights import person_data
 from tests.conftest import AMS, Chat
 from tests.test_team import COORDINATOR, MEMBER, OTHER_TEAM, RESIDENT, report, team
@@ -178,3 +180,29 @@ async def test_a_reporter_who_blocked_the_bot_is_told_to_the_writer_in_one_line(
         f"Uw bericht over {ref} is niet aangekomen: de melder heeft de bot geblokkeerd."
     )
     assert all(int(str(call["chat_id"])) == MEMBER for call in sent)
+
+
+async def test_retention_removes_the_message_texts_with_the_contact_details(
+    engine: Engine, team: dict[str, Chat], clock: FakeClock, config: Config
+) -> None:
+    """A year after closing the messages' texts go, as the contact details do; the events
+    themselves stay in the history until the signal is deleted."""
+    member = team["member"]
+    ref = await claimed_report(engine, team)
+    await write(member, ref)
+    await member.tap("Versturen")
+    await claim_and_close_mine(member, ref)
+    clock.advance(config.anonymise_after + timedelta(days=1))
+    await purge_by_config(engine.db, config, clock.now())
+    async with engine.db.transaction() as tx:
+        signal = await tx.signals.by_ref(ref)
+        assert signal is not None
+        messages = [e for e in await tx.signals.events(signal.id) if e.kind.startswith("bericht")]
+    assert len(messages) == 1 and messages[0].note is None
+
+
+async def claim_and_close_mine(member: Chat, ref: str) -> None:
+    await member.command(f"/signaal {ref}")
+    await member.tap("Afronden")
+    await member.tap("Contact gelegd")
+    await member.tap("Geen notitie")
