@@ -79,9 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", required=True, type=Path)
 
     invite = commands.add_parser("invite", help=_(N_("cli.invite.help")))
+    invite.add_argument(
+        "action",
+        nargs="?",
+        default="new",
+        choices=("new", "list", "withdraw"),
+        help=_(N_("cli.invite.action.help")),
+    )
+    invite.add_argument("code", nargs="?", help=_(N_("cli.invite.code.help")))
     invite.add_argument("--config", required=True, type=Path)
     invite.add_argument("--db", required=True, type=Path)
-    invite.add_argument("--role", required=True, choices=[r for r in ROLES if r != "bewoner"])
+    invite.add_argument("--role", choices=[r for r in ROLES if r != "bewoner"])
     invite.add_argument("--team")
 
     members = commands.add_parser("members", help=_(N_("cli.members.help")))
@@ -266,8 +274,12 @@ async def _open_existing(args: argparse.Namespace) -> tuple[Config, Database]:
 
 
 async def _invite(args: argparse.Namespace) -> int:
+    if args.action != "new":
+        return await _invite_open(args)
     config = load_config(args.config)
     known = ", ".join(config.teams)
+    if args.role is None:
+        raise WijksignaalError(_(N_("cli.invite.role_needed")))
     if args.team is not None and args.team not in config.teams:
         raise WijksignaalError(_(N_("cli.unknown_team"), team=args.team, known=known))
     if args.role in ("teamlid", "raadslid") and args.team is None:
@@ -289,6 +301,35 @@ async def _invite(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _invite_open(args: argparse.Namespace) -> int:
+    """``invite list``: the codes that still work; ``invite withdraw CODE``: one less."""
+    if (args.action == "withdraw") != (args.code is not None):
+        raise WijksignaalError(_(N_("cli.invite.code_needed")))
+    config, db = await _open_existing(args)
+    now = SystemClock().now()
+    try:
+        async with db.transaction() as tx:
+            if args.action == "withdraw":
+                if not await tx.members.withdraw_invite(args.code, now):
+                    raise WijksignaalError(_(N_("cli.invite.unknown"), code=args.code))
+                print(_(N_("cli.invite.withdrawn"), code=args.code))
+                return 0
+            found = await tx.members.open_invites(now)
+    finally:
+        await db.close()
+    if not found:
+        print(_(N_("cli.invite.none")))
+        return 0
+    print(_(N_("cli.invite.header")))
+    for invite in found:
+        team = config.team_name(invite.team) if invite.team else "-"
+        expires = format_datetime(
+            invite.expires_at, "d MMM HH:mm", tzinfo=config.timezone, locale="nl"
+        )
+        print(f"{invite.code}\t{invite.role}\t{team}\t{expires}")
+    return 0
+
+
 async def _members(args: argparse.Namespace) -> int:
     config, db = await _open_existing(args)
     now = SystemClock().now()
@@ -307,9 +348,12 @@ async def _members(args: argparse.Namespace) -> int:
     else:
         print(_(N_("cli.members.header")))
     for member, revoked_at in found:
-        teams = ", ".join(config.team_name(t) for t in sorted(member.teams)) or "-"
+        teams = [config.team_name(t) for t in sorted(member.teams)]
+        teams += [f"{config.team_name(t)} (raadslid)" for t in sorted(member.adopted)]
+        roles = "+".join(sorted(member.roles))
         state = _(N_("cli.members.revoked_at"), at=revoked_at.date()) if revoked_at else ""
-        print(f"{member.telegram_id}\t{member.name}\t{member.role}\t{teams}\t{state}".rstrip())
+        line = f"{member.telegram_id}\t{member.name}\t{roles}\t{', '.join(teams) or '-'}\t{state}"
+        print(line.rstrip())
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -218,10 +219,10 @@ class Feedback:
     async def start(self, ctx: ActionContext) -> str | None:
         """Only a council member with an adopted team logs experiences."""
         member = await ctx.tx.members.get(ctx.event.user_id)
-        if member is None or member.role != "raadslid" or not member.teams:
+        if member is None or not member.adopted:
             ctx.say(N_("feedback.refused"))
             return "refused"
-        (team,) = sorted(member.teams)[:1]
+        (team,) = sorted(member.adopted)[:1]
         ctx.vars["team"] = team
         ctx.vars["team_name"] = self.config.team_name(team)
         return None
@@ -279,21 +280,26 @@ class Feedback:
             ctx.say(N_("feedback.report.refused"))
             return None
         words = argument.split()
-        quarter = next(
-            (w.upper() for w in words if len(w) == 6 and w[4] in "Qq"),
-            quarter_of(ctx.now.astimezone(self.config.timezone).date()),
+        quarters = [w.upper() for w in words if re.fullmatch(r"20[0-9]{2}[Qq][1-4]", w)]
+        today = ctx.now.astimezone(self.config.timezone).date()
+        quarter = quarters[0] if quarters else quarter_of(today)
+        unknown = [w for w in words if w.upper() not in quarters and w not in self.config.teams]
+        allowed = (
+            set(self.config.teams)
+            if member.role == "coordinator"
+            else member.teams | member.adopted
         )
-        allowed = set(self.config.teams) if member.role == "coordinator" else set(member.teams)
         asked = [w for w in words if w in self.config.teams]
         teams = [t for t in asked if t in allowed] if asked else sorted(allowed)
         if not teams:
             ctx.say(N_("feedback.report.refused"))
             return None
-        if len(teams) > MAX_TEAMS_AT_ONCE:
+        if unknown or len(teams) > MAX_TEAMS_AT_ONCE:
             ctx.say(N_("feedback.report.which"), teams=", ".join(teams))
             return None
-        with_open = member.role in ("teamlid", "coordinator")
         for team in teams:
+            # Open answers only for the teams one works in; a council member sees the counts.
+            with_open = member.role == "coordinator" or team in member.teams
             report = await quarter_report(ctx.tx, team, quarter, with_open_answers=with_open)
             ctx.replies.append(
                 Reply(

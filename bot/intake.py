@@ -7,6 +7,7 @@ committed together or not at all.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from babel.dates import format_date
@@ -14,10 +15,10 @@ from babel.dates import format_date
 from bot.checkins import plan as plan_checkin
 from bot.checkins import wants_chat_contact
 from bot.domain import parse_postcode
-from bot.engine import Action, ActionContext
+from bot.engine import Action, ActionContext, shorten, units
 from bot.i18n import N_, _, translate
 from bot.language import Language
-from bot.redaction import find_details, remove_details
+from bot.redaction import Finding, find_details, remove_details
 from bot.routing import Route
 from bot.workdays import deadline_for
 from storage import ConsentAnswer, NewSignal, from_db_time
@@ -53,6 +54,16 @@ def _contact_method(ctx: ActionContext) -> str | None:
 
 
 REDACT_STEP = "redact"
+MAX_LISTED_FINDINGS = 5
+MAX_FOUND_UNITS = 600
+# A description in the summary is shortened to this; "Hele tekst tonen" shows all of it.
+SUMMARY_DESCRIPTION_UNITS = 700
+COUNTED_KINDS = {
+    "phone": (N_("redaction.count.phone.one"), N_("redaction.count.phone.many")),
+    "email": (N_("redaction.count.email.one"), N_("redaction.count.email.many")),
+    "address": (N_("redaction.count.address.one"), N_("redaction.count.address.many")),
+    "bsn": (N_("redaction.count.bsn.one"), N_("redaction.count.bsn.many")),
+}
 DETAIL_KINDS = {
     "phone": N_("redaction.kind.phone"),
     "email": N_("redaction.kind.email"),
@@ -70,8 +81,24 @@ async def find_private_details(ctx: ActionContext) -> str | None:
     findings = find_details(ctx.answers["what"])
     if not findings:
         return None
-    ctx.vars["found"] = ", ".join(f"{f.text} ({_(DETAIL_KINDS[f.kind])})" for f in findings)
+    ctx.vars["found"] = found_text(findings)
     return REDACT_STEP
+
+
+def found_text(findings: list[Finding]) -> str:
+    """What the redaction question names: each finding, or when there are many, a count per
+    kind ("12 telefoonnummers en 3 e-mailadressen")."""
+    listed = ", ".join(f"{f.text} ({_(DETAIL_KINDS[f.kind])})" for f in findings)
+    if len(findings) <= MAX_LISTED_FINDINGS and units(listed) <= MAX_FOUND_UNITS:
+        return listed
+    counts = Counter(f.kind for f in findings)
+    parts = [
+        _(COUNTED_KINDS[kind][0 if n == 1 else 1], n=n)
+        for kind, n in sorted(counts.items(), key=lambda kv: list(DETAIL_KINDS).index(kv[0]))
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + _(N_("team.role.and")) + parts[-1]
 
 
 async def remove_private_details(ctx: ActionContext) -> str | None:
@@ -139,13 +166,24 @@ async def prepare_summary(ctx: ActionContext) -> str | None:
         contact = _(N_("summary.contact.chat"))
     else:
         contact = _(N_("summary.contact.none"))
+    description = shorten(a["what"], SUMMARY_DESCRIPTION_UNITS)
+    if description != a["what"]:
+        a["long"] = "ja"
+    else:
+        a.pop("long", None)
     ctx.vars.update(
         about=_(f"melding.about.{a['about']}"),
-        description=a["what"],
+        description=description,
         category=_(f"category.{a['category']}"),
         postcode=_(N_("summary.postcode_unknown")) if postcode == UNKNOWN_POSTCODE else postcode,
         contact=contact,
     )
+    return None
+
+
+async def show_whole_description(ctx: ActionContext) -> str | None:
+    """The summary shortened the description: here it is whole (split if it must be)."""
+    ctx.say(N_("melding.summary.whole_text"), description=ctx.answers["what"])
     return None
 
 
@@ -159,7 +197,7 @@ async def route_signal(ctx: ActionContext) -> str | None:
     council = await ctx.tx.members.get(ctx.event.user_id)
     # A council member's report without a postcode goes to the adopted team (a category's own
     # team still comes first).
-    adopted = sorted(council.teams) if council and council.role == "raadslid" else []
+    adopted = sorted(council.adopted) if council else []
     if adopted and postcode is None and route.reason != N_("route.category"):
         route = Route(adopted[0], N_("route.council"), {})
     reason_params: dict[str, Any] = {
@@ -182,7 +220,7 @@ async def route_signal(ctx: ActionContext) -> str | None:
     )
     year = ctx.now.astimezone(config.timezone).year
     ref = await ctx.tx.signals.next_reference(config.reference_prefix, year)
-    source = "raadslid" if council is not None and council.role == "raadslid" else "bewoner"
+    source = "raadslid" if council is not None and council.adopted else "bewoner"
     signal = NewSignal(
         created_at=ctx.now,
         category=category,
@@ -225,5 +263,6 @@ ACTIONS: dict[str, Action] = {
     "accept_suggestion": accept_suggestion,
     "accept_second": accept_second,
     "prepare_summary": prepare_summary,
+    "show_whole_description": show_whole_description,
     "route_signal": route_signal,
 }

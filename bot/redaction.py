@@ -1,8 +1,9 @@
 """Finding personal details in a free text before it is sent, so the resident can remove them.
 
-Phone numbers (the phonenumbers package, Dutch by default), e-mail addresses, a postcode with a
-house number, a street with a house number, and BSN-like numbers (nine digits that pass the
-eleven test). Names are the team's to ask about, not the text's.
+Phone numbers (the phonenumbers package, Dutch by default, and any Dutch phone shape whether its
+range is assigned or not: a resident who types a number means a number), e-mail addresses, a
+postcode with a house number, a street with a house number, and BSN-like numbers (nine digits
+that pass the eleven test). Names are the team's to ask about, not the text's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ _STREET = re.compile(
     r"(?:straat|laan|weg|plein|gracht|kade|singel|dijk|hof|park|steeg|pad|dreef|baan|markt|"
     r"pleintje|erf|zijde|wal|burgwal|dam)"
     r"\s+\d{1,5}(?:\s?[A-Za-z]\b)?"
+)
+# A Dutch number's shape: 0, +31 or 0031 (with an optional "(0)"), then nine digits, with at most
+# a space, dot, dash or slash (or a closing bracket) between them.
+_SEP = r"(?:[ \t]?[.\-/]?[ \t]?|\)[ \t]?)"
+_PHONE_SHAPE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)[ \t]?31[ \t]?[.\-]?[ \t]?(?:\(0\)" + _SEP + r")?|\(?0)"
+    r"[1-9](?:" + _SEP + r"\d){8}(?!\d)"
 )
 _DIGITS = re.compile(r"(?<![\d-])\d{3}[ .-]?\d{2}[ .-]?\d{4}(?![\d-])")
 
@@ -45,6 +53,8 @@ def find_details(text: str) -> list[Finding]:
     found: list[Finding] = []
     for number in phonenumbers.PhoneNumberMatcher(text, "NL"):
         found.append(Finding("phone", number.raw_string, number.start, number.end))
+    for match in _PHONE_SHAPE.finditer(text):
+        found.append(Finding("phone", match.group(), match.start(), match.end()))
     for match in _EMAIL.finditer(text):
         found.append(Finding("email", match.group(), match.start(), match.end()))
     for pattern in (_POSTCODE_HOUSE, _STREET):

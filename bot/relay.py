@@ -12,6 +12,8 @@ with the signal by retention.
 
 from __future__ import annotations
 
+import re
+
 from bot.checkins import hold_back, in_quiet_hours, wants_chat_contact
 from bot.config import Config
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
@@ -153,7 +155,7 @@ class Relay:
         self, ctx: ActionContext, signal: StoredSignal, writer: str
     ) -> list[tuple[int, str]]:
         """The writer of the last team message while still a member; else the signal's team."""
-        if writer.isdigit():
+        if re.fullmatch(r"[0-9]{1,18}", writer):
             rows = await ctx.tx.read(
                 "SELECT telegram_id, language FROM people WHERE id = ? AND revoked_at IS NULL",
                 (int(writer),),

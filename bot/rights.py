@@ -122,9 +122,12 @@ async def withdraw(tx: Tx, telegram_id: int, purpose: str, now: datetime) -> int
 
 
 async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
-    """Remove contact details, chat link and state; signals stay, unlinked. Signals touched."""
+    """Remove the person, in any role: contact details, chat link, roles and messages waiting
+    for them. Signals stay, unlinked; the schema's rules keep invites, view logs and claimed
+    signals without the person (migration 0008). The number of signals touched."""
     person = await tx.people.get(telegram_id)
     count = 0
+    await tx.write("DELETE FROM outbox WHERE chat_id = ? AND sent_at IS NULL", (telegram_id,))
     if person is not None:
         for signal in await tx.signals.of_reporter(person.id):
             await tx.write(
@@ -135,8 +138,7 @@ async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
             await tx.signals.add_event(signal.id, now, "melder", "melder-verwijderd", None, None)
             count += 1
         await tx.write("UPDATE consents SET person_id = NULL WHERE person_id = ?", (person.id,))
-        if person.role == "bewoner":
-            await tx.write("DELETE FROM people WHERE id = ?", (person.id,))
+        await tx.write("DELETE FROM people WHERE id = ?", (person.id,))
     return count
 
 

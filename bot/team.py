@@ -9,11 +9,12 @@ personal data is logged.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime, format_timedelta
 
@@ -21,13 +22,19 @@ from bot.checkins import hold_back, in_quiet_hours, wants_chat_contact
 from bot.checkins import plan as plan_checkin
 from bot.config import Config
 from bot.domain import CATEGORIES, CONSENT_PURPOSES, STATUSES
-from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow
+from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow, shorten
 from bot.i18n import N_, _, translate
 from bot.rights import purpose_label
 from bot.workdays import add_working_days
 from storage import Member, SignalEvent, StoredSignal, Tx
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 5
+# Three wrong invite codes within a minute, then ten minutes without any code.
+CODE_GUESSES = 3
+GUESS_WINDOW = timedelta(minutes=1)
+GUESS_PAUSE = timedelta(minutes=10)
 OUTCOMES: tuple[str, ...] = (
     "contact_gelegd",
     "doorverwezen",
@@ -42,7 +49,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "doorgestuurd": OPEN,
     "heropend": frozenset({"afgerond"}),
 }
-QUEUE_ROLES = frozenset({"teamlid", "coordinator"})
 # Texts looked up by id; listed here so that extraction finds them.
 _DYNAMIC_TEXTS = (
     N_("status.nieuw"),
@@ -103,9 +109,30 @@ def allowed(status: str, to_status: str) -> bool:
 
 def can_work(member: Member | None, signal: StoredSignal | None = None) -> bool:
     """An active team member or coordinator; with a signal, one of its team."""
-    if member is None or member.role not in QUEUE_ROLES:
+    if member is None or not (member.role == "coordinator" or member.teams):
         return False
     return signal is None or member.role == "coordinator" or signal.team in member.teams
+
+
+def guessing_paused(wrong: list[datetime], now: datetime) -> bool:
+    """Whether ``CODE_GUESSES`` wrong codes fell within a minute, the last within the pause."""
+    for first, last in zip(wrong, wrong[CODE_GUESSES - 1 :], strict=False):
+        if last - first <= GUESS_WINDOW and now - last < GUESS_PAUSE:
+            return True
+    return False
+
+
+def would_lower(member: Member | None, role: str, team: str | None) -> bool:
+    """Whether redeeming a code for ``role`` (of ``team``) would take something from the member
+    or add nothing: a coordinator stays coordinator, a team member never becomes a council
+    member of their own team, and the same role of the same team twice changes nothing."""
+    if member is None or role == "coordinator":
+        return member is not None and member.role == "coordinator"
+    if member.role == "coordinator":
+        return True
+    if role == "raadslid":
+        return team in member.teams or team in member.adopted
+    return team in member.teams
 
 
 def new_code() -> str:
@@ -202,7 +229,7 @@ class TeamDesk:
         assert member is not None
         signal = await ctx.tx.signals.by_ref(ref.strip().upper())
         if signal is None or not can_work(member, signal):
-            ctx.say(NOT_FOUND, ref=ref.strip())
+            ctx.say(NOT_FOUND, ref=shorten(ref.strip(), 40))
             return None
         return member, signal
 
@@ -212,15 +239,51 @@ class TeamDesk:
     # -- invites ---------------------------------------------------------------------------
 
     async def redeem(self, ctx: ActionContext, code: str) -> StartFlow | None:
-        invite = await ctx.tx.members.invite(code.strip())
-        if invite is None or invite.used_at is not None or invite.expires_at < ctx.now:
+        """``/start CODE``: add the code's role, unless guessing is paused or it would lower one.
+
+        A revoked person cannot use a code made before the revocation: the codes they may still
+        hold went with their roles. Every wrong code counts towards the pause.
+        """
+        user = ctx.event.user_id
+        members = ctx.tx.members
+        if guessing_paused(await members.wrong_codes(user, ctx.now - GUESS_PAUSE), ctx.now):
+            ctx.say(N_("team.invite.paused"))
+            return None
+        invite = await members.invite(code.strip()) if len(code) <= 64 else None
+        revoked = await members.revoked_at(user)
+        if (
+            invite is None
+            or not invite.open_at(ctx.now)
+            or (revoked is not None and (invite.created_at or revoked) <= revoked)
+        ):
+            await members.log_wrong_code(user, ctx.now, keep=ctx.now - GUESS_PAUSE)
+            if guessing_paused(await members.wrong_codes(user, ctx.now - GUESS_PAUSE), ctx.now):
+                log.warning("invite codes: %d wrong within a minute, a pause", CODE_GUESSES)
             ctx.say(N_("team.invite.invalid"))
+            return None
+        member = await members.get(user)
+        if would_lower(member, invite.role, invite.team):
+            assert member is not None
+            ctx.say(N_("team.invite.kept"), roles=self.roles_text(member))
             return None
         person = await ctx.tx.people.ensure(ctx.event.user_id, ctx.language, ctx.now)
         await ctx.tx.members.redeem(invite, person.id, ctx.event.user_name, ctx.now)
         team = self.config.team_name(invite.team) if invite.team else ""
         ctx.say(f"team.invite.welcome.{invite.role}", team=team)
         return None
+
+    def roles_text(self, member: Member) -> str:
+        """ "teamlid van Zaandam-Noord en raadslid van Zaandam-Oost", in the member's words."""
+        if member.role == "coordinator":
+            return _(N_("team.role.coordinator"))
+        parts = [
+            _(N_("team.role.teamlid"), team=self.config.team_name(t)) for t in sorted(member.teams)
+        ]
+        parts += [
+            _(N_("team.role.raadslid"), team=self.config.team_name(t))
+            for t in sorted(member.adopted)
+        ]
+        return _(N_("team.role.and")).join(parts)
 
     # -- the queue -------------------------------------------------------------------------
 
@@ -260,7 +323,7 @@ class TeamDesk:
         today = self.today(ctx)
         keep = self.queue_filter(chosen, member, today)
         if keep is None:
-            ctx.say(N_("team.queue.unknown_filter"), filter=chosen[:40])
+            ctx.say(N_("team.queue.unknown_filter"), filter=shorten(chosen, 40))
             return None
         teams = None if member.role == "coordinator" else member.teams
         signals = urgency_order(

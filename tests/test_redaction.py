@@ -41,6 +41,52 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
     assert find_details(text) == []
 
 
+@pytest.mark.parametrize(
+    "number",
+    [
+        "06 98765432",  # a mobile number in a range nobody has yet
+        "0698765432",
+        "06-98765432",
+        "06.98.76.54.32",
+        "06 - 98 76 54 32",
+        "06/98765432",
+        "+31 6 98765432",
+        "+316-98765432",
+        "+31 (0)6 98765432",
+        "+31(0)698765432",
+        "0031 6 98765432",
+        "0031-6-98765432",
+        "075 123 4567",
+        "075-1234567",
+        "(075) 123 45 67",
+        "020 - 123 4567",
+        "0201234567",
+        "085-1234567",
+        "+31 20 123 4567",
+        "0031 75 123 45 67",
+        "06-12345678",
+    ],
+)
+def test_every_dutch_phone_shape_is_found_valid_range_or_not(number: str) -> None:
+    """Recall over validity: a resident who types a number means a number, so any Dutch mobile
+    or landline shape is removed whole, with +31, 0031, spaces, dots, dashes or brackets."""
+    for text in (f"Bel hem op {number} als het kan.", f"{number}", f"nummer:{number}."):
+        (finding,) = find_details(text)
+        assert (finding.kind, finding.text) == ("phone", number), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Op 12-03-2024 om 10:30 kwam ze.",
+        "Om 06:30 staat hij al op.",
+        "Hij is 06 jaar getrouwd, nee 60.",
+    ],
+)
+def test_dates_and_times_are_not_phone_numbers(text: str) -> None:
+    assert [f for f in find_details(text) if f.kind == "phone"] == []
+
+
 def test_the_eleven_test() -> None:
     assert passes_eleven_test("111222333") and not passes_eleven_test("123456789")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -50,6 +51,39 @@ async def test_migrations_set_the_schema_version_once(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "m.db", cipher=Cipher([TEST_KEY]))
     assert await db.schema_version() == newest
     await db.close()
+
+
+async def test_migration_8_keeps_members_invites_and_views(tmp_path: Path) -> None:
+    """A database of schema 7 with a council member, a team member, a used invite and a view
+    keeps them all through migration 8: the council member's team becomes an adopted team."""
+    path = tmp_path / "v7.db"
+    conn = sqlite3.connect(path)
+    for number, file in migrations():
+        if number <= 7:
+            conn.executescript(file.read_text(encoding="utf-8"))
+    conn.executescript(
+        "PRAGMA user_version = 7;"
+        "INSERT INTO people (id, telegram_id, role, created_at) VALUES"
+        " (1, 510, 'raadslid', 'x'), (2, 500, 'teamlid', 'x');"
+        "INSERT INTO memberships VALUES (1, 'oost'), (2, 'noord');"
+        "INSERT INTO invites VALUES ('c', 'teamlid', 'noord', 'x', 'y', 'z', 2);"
+        "INSERT INTO signals (id, ref, created_at, category, team, about, description,"
+        " anonymous, source, deadline, route_reason, language, claimed_by)"
+        " VALUES (1, 'WS-1', 'x', 'eenzaamheid', 'noord', 'zelf', 'd', 0, 'bewoner', 'x', 'r',"
+        " 'nl', 2);"
+        "INSERT INTO signal_views VALUES (1, 1, 2, 'x');"
+    )
+    conn.close()
+    db = await Database.open(path, cipher=Cipher([TEST_KEY]))
+    async with db.transaction() as tx:
+        council = await tx.members.get(510)
+        member = await tx.members.get(500)
+        assert await tx.read("SELECT used_by FROM invites") == [(2,)]
+        assert await tx.read("SELECT person_id FROM signal_views") == [(2,)]
+        assert await tx.read("PRAGMA foreign_key_check") == []
+    await db.close()
+    assert council is not None and council.adopted == {"oost"} and not council.teams
+    assert member is not None and member.teams == {"noord"} and not member.adopted
 
 
 async def test_wal_and_foreign_keys_are_on(db: Database) -> None:

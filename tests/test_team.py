@@ -92,6 +92,95 @@ async def test_an_expired_invite_is_refused(
     assert "werkt niet" in chat.last
 
 
+async def test_roles_add_up_and_a_code_never_lowers_one(engine: Engine, clock: FakeClock) -> None:
+    """A team member of one team becomes council member of another and keeps both; a council
+    code for their own team, or any code for a coordinator, changes nothing and stays unused."""
+    gijs = await join(engine, 520, "teamlid", "zaandam-noord", "Gijs")
+    await join(engine, 520, "raadslid", "zaandam-oost", "Gijs")
+    async with engine.db.transaction() as tx:
+        member = await tx.members.get(520)
+    assert member is not None and member.role == "teamlid"
+    assert member.teams == {"zaandam-noord"} and member.adopted == {"zaandam-oost"}
+    await gijs.command("/wachtrij")
+    assert "Dit is alleen voor medewerkers" not in gijs.last
+    await gijs.command("/ervaring")
+    assert gijs.last.startswith("Heeft de cliënt goedgevonden"), "the council side works too"
+    await gijs.command("/stop")
+    own_council = await invite(engine, "raadslid", "zaandam-noord")
+    await gijs.command(f"/start {own_council}")
+    assert gijs.last.startswith(
+        "U bent al teamlid van Sociaal wijkteam Zaandam-Noord en raadslid van Sociaal wijkteam"
+        " Zaandam-Oost. Deze code verandert daar niets aan."
+    )
+    dina = await join(engine, 700, "coordinator", None, "Dina")
+    team_code = await invite(engine, "teamlid", "krommenie")
+    await dina.command(f"/start {team_code}")
+    assert dina.last.startswith("U bent al coördinator.")
+    async with engine.db.transaction() as tx:
+        still = await tx.members.get(700)
+        unused = [await tx.members.invite(c) for c in (own_council, team_code)]
+    assert still is not None and still.role == "coordinator"
+    assert all(i is not None and i.used_at is None for i in unused)
+    await join(engine, 530, "raadslid", "krommenie", "Ina")
+    promoted = await join(engine, 530, "teamlid", "krommenie", "Ina")
+    assert promoted.last.startswith("Welkom bij Sociaal wijkteam Krommenie.")
+
+
+async def test_three_wrong_codes_in_a_minute_pause_the_account(
+    engine: Engine, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Guessing stops: after three wrong codes within a minute even a right code waits ten
+    minutes (logged once), another account is not held up, and after the pause it works."""
+    guesser = Chat(engine, 910)
+    for guess in ("aaaa", "bbbb"):
+        await guesser.command(f"/start {guess}")
+        assert "werkt niet" in guesser.last
+    clock.advance(timedelta(seconds=30))
+    await guesser.command("/start cccc")
+    assert "werkt niet" in guesser.last
+    assert "3 wrong within a minute" in caplog.text
+    code = await invite(engine, "teamlid", "zaandam-noord")
+    await guesser.command(f"/start {code}")
+    assert guesser.last.startswith("U heeft te vaak een verkeerde code gestuurd.")
+    other = Chat(engine, 911)
+    await other.command("/start dddd")
+    assert "werkt niet" in other.last
+    clock.advance(timedelta(minutes=10))
+    await guesser.command(f"/start {code}")
+    assert guesser.last.startswith("Welkom bij Sociaal wijkteam Zaandam-Noord.")
+
+
+async def test_slow_wrong_codes_are_not_paused(engine: Engine, clock: FakeClock) -> None:
+    """A person who mistypes now and then is never paused: three wrong codes over three
+    minutes are three plain refusals."""
+    chat = Chat(engine, 912)
+    for guess in ("aaaa", "bbbb", "cccc", "dddd"):
+        await chat.command(f"/start {guess}")
+        assert "werkt niet" in chat.last
+        clock.advance(timedelta(seconds=61))
+
+
+async def test_a_revoked_member_cannot_use_a_code_made_before(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Revoking takes the member's unused codes with it: a second code they were sent earlier
+    does not bring them back; a code made after the revocation does."""
+    spare = await invite(engine, "teamlid", "krommenie")
+    henk = await join(engine, 540, "teamlid", "zaandam-noord", "Henk")
+    clock.advance(timedelta(minutes=1))
+    async with engine.db.transaction() as tx:
+        assert await tx.members.revoke(540, clock.now())
+    await henk.command(f"/start {spare}")
+    assert "werkt niet" in henk.last
+    clock.advance(timedelta(minutes=1))
+    fresh = await invite(engine, "teamlid", "krommenie")
+    await henk.command(f"/start {fresh}")
+    assert henk.last.startswith("Welkom bij Sociaal wijkteam Krommenie.")
+    newcomer = Chat(engine, 541)
+    await newcomer.command(f"/start {spare}")
+    assert newcomer.last.startswith("Welkom bij"), "someone else's code still works"
+
+
 def test_the_transitions_table() -> None:
     """DOMAIN.md: nieuw → opgepakt → afgerond; doorgestuurd from open; afgerond → heropend."""
     assert allowed("nieuw", "opgepakt") and allowed("heropend", "opgepakt")

@@ -16,7 +16,7 @@ from bot.i18n import N_, _
 
 def _match(buttons: tuple[Button, ...], line: str) -> Button | None:
     text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(buttons):
         return buttons[int(text) - 1]
     for button in buttons:
         if button.label.casefold() == text.casefold():

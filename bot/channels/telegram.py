@@ -29,7 +29,7 @@ from telegram.request import BaseRequest
 
 from bot.checkins import Checkins
 from bot.digests import Digests
-from bot.engine import Engine, Event, EventKind, Reply
+from bot.engine import Engine, Event, EventKind, Reply, fit
 from bot.errors import WijksignaalError
 from bot.i18n import N_, _
 
@@ -97,7 +97,9 @@ async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
     """Send one reply; a chat that blocked the bot is logged, not retried (``False``)."""
     chat_id = reply.chat_id if reply.chat_id is not None else default_chat
     try:
-        await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        # A digest or a check-in may be long too: every part within Telegram's limit.
+        for part in fit([reply]):
+            await bot.send_message(chat_id, part.text, reply_markup=keyboard(part))
         if reply.document is not None:
             name, content = reply.document
             if name.endswith(".png"):  # a chart shows inline as a picture

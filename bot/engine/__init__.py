@@ -12,6 +12,7 @@ from bot.engine._runner import (
     Service,
     StartFlow,
 )
+from bot.engine._sizes import TEXT_LIMIT, fit, shorten, split, units
 from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 
@@ -19,6 +20,7 @@ __all__ = [
     "EXPIRED_NOTICE",
     "FLOWS_DIR",
     "MAX_MESSAGE_LENGTH",
+    "TEXT_LIMIT",
     "VALIDATORS",
     "Action",
     "ActionContext",
@@ -33,6 +35,10 @@ __all__ = [
     "Service",
     "StartFlow",
     "Step",
+    "fit",
     "load_flow",
     "load_flows",
+    "shorten",
+    "split",
+    "units",
 ]

@@ -16,6 +16,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Config
 from bot.engine._flow import Flow, Option, Step
+from bot.engine._sizes import fit
 from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 from bot.errors import FlowError
@@ -154,7 +155,7 @@ class Engine:
                 await tx.conversations.delete(state.chat_id)
             else:
                 await tx.conversations.save(state, now)
-            return turn.ctx.replies
+            return fit(turn.ctx.replies)
 
     def busy(self, state: ConversationState, now: datetime) -> bool:
         """In the middle of a flow that has not expired."""
@@ -183,7 +184,7 @@ class Engine:
             state.notice = None
             await turn.start(flow_id, values)
         await tx.conversations.save(state, now)
-        return turn.ctx.replies
+        return fit(turn.ctx.replies)
 
     async def open_question(self, chat_id: int) -> list[Reply]:
         """The question a chat was left at, with its buttons, as Telegram would still show it
@@ -198,7 +199,7 @@ class Engine:
             with use_language(turn.ctx.language):
                 if turn.step is not None and turn.step.asks:
                     turn.reask()
-            return turn.ctx.replies
+            return fit(turn.ctx.replies)
 
     async def expire_stale(self) -> int:
         """Wipe every unfinished conversation silent for longer than the configured expiry."""

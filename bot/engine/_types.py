@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+
+# Control characters other than tab and newline, and the non-characters U+FFFE and U+FFFF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+# Longer than anything the bot asks for; a description is checked against its own maximum.
+MAX_EVENT_TEXT = 16_384
+
+
+def clean_text(text: str) -> str:
+    """Text as the engine may store and send it: surrogate halves that form a pair are joined,
+    a lone one becomes U+FFFD, control characters go, line ends become newlines, NFC."""
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))[:MAX_EVENT_TEXT]
 
 
 class EventKind(Enum):
@@ -24,6 +40,13 @@ class Event:
     text: str = ""
     update_id: int | None = None
     user_name: str | None = None
+
+    def __post_init__(self) -> None:
+        # Cleaned here, where every channel hands its input over: nothing after this point
+        # has to cope with text SQLite or Telegram would refuse.
+        object.__setattr__(self, "text", clean_text(self.text))
+        if self.user_name is not None:
+            object.__setattr__(self, "user_name", clean_text(self.user_name)[:64])
 
     @classmethod
     def button(cls, chat_id: int, data: str, update_id: int | None = None) -> Event:

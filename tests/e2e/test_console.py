@@ -219,6 +219,37 @@ def test_invite_redeem_and_revoke_from_the_command_line(tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "--team" in wrong.stderr
 
 
+def test_invites_are_listed_and_withdrawn_from_the_command_line(tmp_path: Path) -> None:
+    """invite list shows the codes that still work; withdraw makes one stop working at once;
+    withdrawing it again, or without a code, is one line on stderr."""
+    db = tmp_path / "inv.db"
+    config = str(EXAMPLE_CONFIG)
+    base = ("--config", config, "--db", str(db))
+    console(db, ["/stop"])
+    assert (
+        wijksignaal("invite", "list", *base).stdout.strip() == "Er zijn geen codes die nog werken."
+    )
+    codes = []
+    for team in ("krommenie", "centraal"):
+        made = wijksignaal("invite", *base, "--role", "teamlid", "--team", team)
+        codes.append(made.stdout.split("Code: ")[1].split(" ")[0])
+    listed = wijksignaal("invite", "list", *base).stdout.splitlines()
+    assert listed[0] == "code\trol\tteam\tgeldig tot"
+    assert sorted(line.split("\t")[0] for line in listed[1:]) == sorted(codes)
+    gone = wijksignaal("invite", "withdraw", codes[0], *base)
+    assert gone.returncode == 0 and "ingetrokken" in gone.stdout
+    tried = console(db, [f"/start {codes[0]}", "/wachtrij"], user="778")
+    assert "Deze code werkt niet." in tried.stdout
+    assert "Dit is alleen voor medewerkers van het wijkteam." in tried.stdout
+    listed = wijksignaal("invite", "list", *base).stdout.splitlines()
+    assert [line.split("\t")[0] for line in listed[1:]] == [codes[1]]
+    again = wijksignaal("invite", "withdraw", codes[0], *base)
+    assert again.returncode == 1 and "geen code die nog werkt" in again.stderr
+    bare = wijksignaal("invite", "withdraw", *base)
+    assert bare.returncode == 1 and "invite withdraw CODE" in bare.stderr
+    assert "Traceback" not in again.stderr + bare.stderr
+
+
 def test_keys_from_the_command_line(tmp_path: Path) -> None:
     """keygen, a wrong key (one line, no traceback), rotate-key, then only the new key works."""
     db = tmp_path / "k.db"
