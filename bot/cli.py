@@ -176,6 +176,7 @@ def _run(args: argparse.Namespace) -> int:
         ENGINE_KEY,
         attach_engine,
         build_application,
+        recover_at_start,
         wait_for_telegram,
     )
 
@@ -201,6 +202,8 @@ def _run(args: argparse.Namespace) -> int:
             nightly=(nightly, config.timezone),
             checkins=Checkins(config),
         )
+        # Before polling starts: what a crash left queued or unhandled goes first.
+        await recover_at_start(app)
 
     async def close_db(application: object) -> None:
         engine = app.bot_data.get(ENGINE_KEY)

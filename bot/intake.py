@@ -220,6 +220,8 @@ async def route_signal(ctx: ActionContext) -> str | None:
     )
     year = ctx.now.astimezone(config.timezone).year
     ref = await ctx.tx.signals.next_reference(config.reference_prefix, year)
+    # "Versturen" pressed again, on this phone or another, answers with this reference.
+    ctx.state.data["sent"] = {"ask": ctx.state.ask_id, "ref": ref}
     source = "raadslid" if council is not None and council.adopted else "bewoner"
     signal = NewSignal(
         created_at=ctx.now,

@@ -128,6 +128,7 @@ async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
     person = await tx.people.get(telegram_id)
     count = 0
     await tx.write("DELETE FROM outbox WHERE chat_id = ? AND sent_at IS NULL", (telegram_id,))
+    await tx.reply_queue.forget_chat(telegram_id)
     if person is not None:
         for signal in await tx.signals.of_reporter(person.id):
             await tx.write(

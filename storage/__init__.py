@@ -9,6 +9,7 @@ from __future__ import annotations
 from storage._conversations import Conversations, ConversationState
 from storage._crypto import Cipher, WrongKeyError
 from storage._db import ENCRYPTED_COLUMNS, Database, migrations
+from storage._inbox import Inbox, ReplyQueue
 from storage._members import Invite, Member, Members
 from storage._people import People, Person
 from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
@@ -22,12 +23,14 @@ __all__ = [
     "ConversationState",
     "Conversations",
     "Database",
+    "Inbox",
     "Invite",
     "Member",
     "Members",
     "NewSignal",
     "People",
     "Person",
+    "ReplyQueue",
     "SignalEvent",
     "Signals",
     "StoredSignal",

@@ -25,6 +25,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("feedback", "went_well"),
     ("feedback", "could_be_better"),
     ("outbox", "text"),
+    ("inbox", "raw"),
+    ("reply_queue", "payload"),
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

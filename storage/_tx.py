@@ -20,6 +20,7 @@ import aiosqlite
 
 from storage._conversations import Conversations
 from storage._crypto import Cipher
+from storage._inbox import Inbox, ReplyQueue
 from storage._members import Members
 from storage._people import People
 from storage._signals import Signals
@@ -39,6 +40,8 @@ class Tx:
         self.conversations = Conversations(self)
         self.signals = Signals(self)
         self.members = Members(self)
+        self.inbox = Inbox(self)
+        self.reply_queue = ReplyQueue(self)
 
     async def read(self, sql: str, params: Params = ()) -> list[Any]:
         """All rows of a query, in one round trip."""

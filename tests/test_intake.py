@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine import Engine
+from bot.engine import Engine, Event
 from storage import StoredSignal
 from tests.conftest import Chat, report_to_summary, report_until_consent
 
@@ -46,7 +46,9 @@ async def test_a_full_report_is_stored_routed_and_answered_with_ref_team_and_dea
         events = await tx.signals.events(signal.id)
         state = await tx.conversations.get(chat.chat_id)
     assert [(e.kind, e.to_status) for e in events] == [("aangemaakt", "nieuw")]
-    assert state.flow is None and state.data == {}, "nothing of the report stays in the state"
+    # Nothing of the report's content stays: only its reference, for a press of an old button.
+    assert state.flow is None
+    assert state.data == {"sent": {"ask": state.ask_id, "ref": signal.ref}}
 
 
 async def test_references_count_up_per_year(chat: Chat, engine: Engine) -> None:
@@ -263,3 +265,17 @@ async def test_a_postcode_inside_an_area_says_nothing_extra(chat: Chat) -> None:
     await report_to_summary(chat)
     await chat.tap("Versturen")
     assert len(chat.replies) == 1 and chat.last.startswith("Dank u wel.")
+
+
+async def test_pressing_send_again_answers_with_the_reference(chat: Chat, engine: Engine) -> None:
+    """A report already stored (its answer lost, or pressed on another phone): "Versturen"
+    again says the reference and stores nothing twice."""
+    await report_to_summary(chat)
+    send = chat.button("Versturen")
+    await chat.tap("Versturen")
+    ref = chat.last.split("Uw nummer is ")[1].split(".")[0]
+    chat.replies = await engine.handle(Event.button(chat.chat_id, send.data, 999_999))
+    assert (
+        chat.last == f"Uw melding is al verstuurd. Uw nummer is {ref}. U hoeft niets meer te doen."
+    )
+    assert len(await signals(engine)) == 1

@@ -142,6 +142,7 @@ async def test_the_job_queue_wakes_the_bot_for_every_scheduled_task(engine: Engi
         "digest",
         "expire",
         "nightly",
+        "resend",
     ]
 
 

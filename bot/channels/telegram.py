@@ -15,7 +15,7 @@ from datetime import timedelta, tzinfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, MessageEntityType
-from telegram.error import Forbidden, InvalidToken, NetworkError
+from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,8 +25,9 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.channels.telegram_inbox import InboxBot, recover, resend
 from bot.checkins import Checkins
 from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Reply, fit
@@ -39,6 +40,7 @@ DIGESTS_KEY = "digests"
 CHECKINS_KEY = "checkins"
 EXPIRY_SWEEP = timedelta(minutes=10)
 DIGEST_WAKE = timedelta(minutes=1)
+RESEND_AFTER = timedelta(minutes=1)
 
 AppType = Application[
     ExtBot[None], CallbackContext[ExtBot[None], dict, dict, dict], dict, dict, dict, None  # type: ignore[type-arg]
@@ -78,15 +80,22 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        # Every press is answered, also from a group or an inline message, or the spinner
+        # turns forever; a press too old to answer is no reason to stop.
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:
+            log.info("callback of update %d not answered: %s", update.update_id, exc)
+    engine: Engine = context.application.bot_data[ENGINE_KEY]
     event = event_from_update(update)
     if event is None:
+        await engine.passed_over(update.update_id)
         return
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    engine: Engine = context.application.bot_data[ENGINE_KEY]
     undelivered: list[str] = []
     for reply in await engine.handle(event):
         delivered = await send(context.bot, reply, event.chat_id)
+        await engine.delivered(reply)
         if not delivered and reply.if_blocked and reply.chat_id != event.chat_id:
             undelivered.append(reply.if_blocked)
     for notice in undelivered:  # after the turn's own answer, so the last word is true
@@ -133,11 +142,42 @@ async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update failed", exc_info=context.error)
+    engine: Engine | None = context.application.bot_data.get(ENGINE_KEY)
+    if isinstance(update, Update) and engine is not None:
+        # Told to the chat below; never handled again at a restart.
+        await engine.set_aside(update.update_id, type(context.error).__name__)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, _(N_("engine.error")))
         except Exception:
             log.exception("could not tell the chat about the error")
+
+
+def sender(bot: Bot) -> Callable[[Reply, int], Awaitable[bool | None]]:
+    """Send one queued reply: delivered or blocked (``True``/``False``), or ``None`` when it
+    could not go now and stays queued."""
+
+    async def send_queued(reply: Reply, chat_id: int) -> bool | None:
+        try:
+            return await send(bot, reply, chat_id)
+        except TelegramError as exc:
+            log.warning("a queued reply stays queued: %s", type(exc).__name__)
+            return None
+
+    return send_queued
+
+
+async def _resend(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wake-up: replies queued for longer than a minute (a network error) go again."""
+    engine: Engine = context.application.bot_data[ENGINE_KEY]
+    count = await resend(engine, sender(context.bot), engine.clock.now() - RESEND_AFTER)
+    if count:
+        log.info("resent %d queued replies", count)
+
+
+async def recover_at_start(app: AppType) -> tuple[int, int]:
+    """Before polling: queued replies again, then the stored updates never handled."""
+    return await recover(app, sender(app.bot))
 
 
 async def _expire(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,14 +235,17 @@ def build_application(
     ``request`` replaces the HTTP layer (tests and the benchmark pass an offline one). Put the
     engine in with :func:`attach_engine` before updates flow.
     """
-    builder: ApplicationBuilder = ApplicationBuilder().token(token)  # type: ignore[type-arg]
-    if base_url:
-        builder = builder.base_url(base_url)
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    if rate_limit:
-        # About 30 messages a second in all and one a second per chat; a 429 is retried.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+    # The bot is made here, not by the builder, because it is our InboxBot (pool sizes as the
+    # builder's defaults). About 30 messages a second in all and one a second per chat; a 429
+    # is retried.
+    bot = InboxBot(
+        token,
+        base_url=base_url or "https://api.telegram.org/bot",
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,  # type: ignore[arg-type]
+    )
+    builder: ApplicationBuilder = ApplicationBuilder().bot(bot)  # type: ignore[type-arg]
     app: AppType = builder.build()
     app.add_handler(TypeHandler(Update, _on_update))
     app.add_error_handler(_on_error)
@@ -220,6 +263,9 @@ def attach_engine(
     ``digests``, the wake-up that sends the daily digests (at once too, for missed ones); with
     ``nightly``, a job at 03:00 local time (retention)."""
     app.bot_data[ENGINE_KEY] = engine
+    if isinstance(app.bot, InboxBot):
+        app.bot.keep_for(engine)
+        engine.durable = True
     app.bot_data[DIGESTS_KEY] = digests
     app.bot_data[CHECKINS_KEY] = checkins
     if app.job_queue is not None and checkins is not None:
@@ -233,5 +279,6 @@ def attach_engine(
         app.job_queue.run_daily(run_nightly, time=dtime(3, 0, tzinfo=zone), name="nightly")
     if app.job_queue is not None:
         app.job_queue.run_repeating(_expire, interval=EXPIRY_SWEEP, first=1, name="expire")
+        app.job_queue.run_repeating(_resend, interval=RESEND_AFTER, first=30, name="resend")
         if digests is not None:
             app.job_queue.run_repeating(_digest, interval=DIGEST_WAKE, first=2, name="digest")

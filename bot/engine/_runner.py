@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +130,9 @@ class Engine:
         self.commands: dict[str, Handler] = {}
         self.buttons: dict[str, Handler] = {}
         self.start_payload: Handler | None = None
+        # Durable: every update handled is taken out of the inbox and every reply put in the
+        # reply queue in the turn's transaction (the Telegram channel; see storage/_inbox.py).
+        self.durable = False
         for service in services:
             self.commands.update(service.commands)
             self.buttons.update(service.buttons)
@@ -146,16 +149,52 @@ class Engine:
             state = await tx.conversations.get(event.chat_id)
             if event.update_id is not None:
                 if state.seen(event.update_id):
+                    if self.durable:
+                        await tx.inbox.done(event.update_id)
                     return []
                 state.last_update_id = event.update_id
             turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.language))
             with use_language(turn.ctx.language):
                 await turn.run()
+            replies = fit(turn.ctx.replies)
+            if self.durable:
+                replies = await self._queue(tx, event, replies, now)
             if turn.ctx.forget_chat:
                 await tx.conversations.delete(state.chat_id)
             else:
                 await tx.conversations.save(state, now)
-            return fit(turn.ctx.replies)
+            return replies
+
+    async def _queue(
+        self, tx: Tx, event: Event, replies: list[Reply], now: datetime
+    ) -> list[Reply]:
+        """In the turn's transaction: the update leaves the inbox, its replies enter the queue."""
+        if event.update_id is not None:
+            await tx.inbox.done(event.update_id)
+        queued = []
+        for reply in replies:
+            chat_id = reply.chat_id if reply.chat_id is not None else event.chat_id
+            queue_id = await tx.reply_queue.add(chat_id, reply.to_json(), now)
+            queued.append(replace(reply, queue_id=queue_id))
+        return queued
+
+    async def passed_over(self, update_id: int) -> None:
+        """An update the bot does not answer (a group, an inline message): out of the inbox."""
+        if self.durable:
+            async with self.db.transaction() as tx:
+                await tx.inbox.done(update_id)
+
+    async def set_aside(self, update_id: int, reason: str) -> None:
+        """An update whose turn failed: kept aside, never handled again."""
+        if self.durable:
+            async with self.db.transaction() as tx:
+                await tx.inbox.set_aside(update_id, "mislukt", reason)
+
+    async def delivered(self, reply: Reply) -> None:
+        """Telegram accepted ``reply`` (or will never take it): out of the queue."""
+        if reply.queue_id is not None:
+            async with self.db.transaction() as tx:
+                await tx.reply_queue.sent(reply.queue_id)
 
     def busy(self, state: ConversationState, now: datetime) -> bool:
         """In the middle of a flow that has not expired."""
@@ -233,7 +272,9 @@ class _Turn:
     def clear(self) -> None:
         self.state.flow = None
         self.state.step = None
-        self.state.data = {}
+        # What a finished flow left for its old buttons (see ``sent_button``) outlives it.
+        sent = self.state.data.get("sent")
+        self.state.data = {"sent": sent} if sent else {}
 
     def given(self) -> dict[str, Any]:
         """The answers so far, without creating the entry."""
@@ -372,6 +413,11 @@ class _Turn:
             return
         step = self.step
         ask, _sep, index = rest.partition(":")
+        sent = self.state.data.get("sent")
+        if sent and kind == "a" and ask == str(sent.get("ask")):
+            # A button of a question whose answer already sent something: say what it sent.
+            self.ctx.say(N_("engine.already_sent"), ref=str(sent.get("ref", "")))
+            return
         if step is None or not step.asks or ask != str(self.state.ask_id):
             self.ctx.say(N_("engine.old_button"))
             self.reask()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 # Control characters other than tab and newline, and the non-characters U+FFFE and U+FFFF.
@@ -81,3 +83,34 @@ class Reply:
     document: tuple[str, bytes] | None = None  # a file to send along: (file name, content)
     # Told to the chat the event came from when ``chat_id`` has blocked the bot.
     if_blocked: str | None = None
+    # Where the reply waits in the reply queue until Telegram accepted it (durable engines).
+    queue_id: int | None = field(default=None, compare=False)
+
+    def to_json(self) -> str:
+        """The reply as stored in the reply queue."""
+        document = None
+        if self.document is not None:
+            document = [self.document[0], base64.b64encode(self.document[1]).decode()]
+        return json.dumps(
+            {
+                "text": self.text,
+                "buttons": [[b.label, b.data] for b in self.buttons],
+                "chat_id": self.chat_id,
+                "document": document,
+                "if_blocked": self.if_blocked,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, payload: str, queue_id: int | None = None) -> Reply:
+        data = json.loads(payload)
+        document = data.get("document")
+        return cls(
+            str(data["text"]),
+            tuple(Button(str(label), str(value)) for label, value in data.get("buttons", [])),
+            data.get("chat_id"),
+            (str(document[0]), base64.b64decode(document[1])) if document else None,
+            data.get("if_blocked"),
+            queue_id,
+        )

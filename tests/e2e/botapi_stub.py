@@ -26,6 +26,7 @@ class BotApiStub:
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self._next_update = 1
+        self.offset = 0  # the highest offset the bot confirmed with
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -91,6 +92,18 @@ class BotApiStub:
             reply = self.wait_for_text(expected, after=after)
         return reply
 
+    def push_raw(self, update: dict[str, Any]) -> None:
+        """Queue any update body, readable or not (its ``update_id`` is set here)."""
+        self._push(dict(update))
+
+    def reply_after(self, chat_id: int, fragment: str, after: int) -> dict[str, Any] | None:
+        """The first message to ``chat_id`` from index ``after`` that holds ``fragment``."""
+        with self._cond:
+            for message in self.sent[after:]:
+                if message["chat_id"] == chat_id and fragment in message.get("text", ""):
+                    return message
+        return None
+
     def _push(self, update: dict[str, Any]) -> None:
         with self._cond:
             update["update_id"] = self._next_update
@@ -143,6 +156,7 @@ class BotApiStub:
             deadline = time.monotonic() + wait
             with self._cond:
                 if offset:
+                    self.offset = max(self.offset, offset)
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 while not self.updates and time.monotonic() < deadline:
                     self._cond.wait(deadline - time.monotonic())

@@ -1,0 +1,81 @@
+"""The durable inbox of updates and the queue of replies not yet accepted by Telegram.
+
+Together they make a turn all-or-nothing from the outside too: the update is on disk before
+Telegram forgets it, and the turn's transaction both removes it from the inbox and puts the
+turn's replies in the queue. A reply leaves the queue only after Telegram accepted it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage._tx import Tx
+
+from storage._time import to_db_time
+
+
+class Inbox:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def store(self, updates: list[tuple[int, str]], now: datetime) -> None:
+        """Keep each ``(update_id, json)``; one seen before is left as it is."""
+        await self._tx.write_many(
+            "INSERT OR IGNORE INTO inbox (update_id, raw, received_at) VALUES (?, ?, ?)",
+            [(uid, self._tx.cipher.encrypt(raw), to_db_time(now)) for uid, raw in updates],
+        )
+
+    async def set_aside(self, update_id: int, state: str, reason: str) -> None:
+        """``onleesbaar`` or ``mislukt``: never handled again, its content gone."""
+        await self._tx.write(
+            "UPDATE inbox SET state = ?, reason = ?, raw = NULL WHERE update_id = ?",
+            (state, reason, update_id),
+        )
+
+    async def done(self, update_id: int) -> None:
+        """The update was handled: part of the turn's transaction."""
+        await self._tx.write(
+            "DELETE FROM inbox WHERE update_id = ? AND state = 'nieuw'", (update_id,)
+        )
+
+    async def pending(self, limit: int = 200) -> list[tuple[int, str]]:
+        """Updates stored and not yet handled, oldest first."""
+        rows = await self._tx.read(
+            "SELECT update_id, raw FROM inbox WHERE state = 'nieuw' ORDER BY update_id LIMIT ?",
+            (limit,),
+        )
+        return [(int(r[0]), self._tx.cipher.decrypt(r[1]) or "{}") for r in rows]
+
+    async def set_aside_count(self) -> dict[str, int]:
+        rows = await self._tx.read(
+            "SELECT state, count(*) FROM inbox WHERE state != 'nieuw' GROUP BY state"
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+
+class ReplyQueue:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, chat_id: int, payload: str, now: datetime) -> int:
+        rows = await self._tx.write_fetch(
+            "INSERT INTO reply_queue (chat_id, payload, created_at) VALUES (?, ?, ?) RETURNING id",
+            (chat_id, self._tx.cipher.encrypt(payload), to_db_time(now)),
+        )
+        return int(rows[0][0])
+
+    async def sent(self, reply_id: int) -> None:
+        await self._tx.write("DELETE FROM reply_queue WHERE id = ?", (reply_id,))
+
+    async def pending(self, before: datetime, limit: int = 200) -> list[tuple[int, int, str]]:
+        """Replies queued before ``before`` and not yet accepted, oldest first."""
+        rows = await self._tx.read(
+            "SELECT id, chat_id, payload FROM reply_queue WHERE created_at < ? ORDER BY id LIMIT ?",
+            (to_db_time(before), limit),
+        )
+        return [(int(r[0]), int(r[1]), self._tx.cipher.decrypt(r[2]) or "{}") for r in rows]
+
+    async def forget_chat(self, chat_id: int) -> None:
+        await self._tx.write("DELETE FROM reply_queue WHERE chat_id = ?", (chat_id,))
