@@ -48,12 +48,6 @@ class Inbox:
         )
         return [(int(r[0]), self._tx.cipher.decrypt(r[1]) or "{}") for r in rows]
 
-    async def set_aside_count(self) -> dict[str, int]:
-        rows = await self._tx.read(
-            "SELECT state, count(*) FROM inbox WHERE state != 'nieuw' GROUP BY state"
-        )
-        return {str(r[0]): int(r[1]) for r in rows}
-
 
 class ReplyQueue:
     def __init__(self, tx: Tx) -> None:

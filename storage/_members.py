@@ -37,7 +37,7 @@ class Member:
         return frozenset(held or {self.role})
 
 
-# Higher roles first: people.role holds the highest role a person has.
+# The order of roles, lowest first: people.role holds the highest role a person has.
 ROLE_RANK = {"bewoner": 0, "raadslid": 1, "teamlid": 2, "coordinator": 3}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import TEXT_LIMIT, Engine, Reply, fit, shorten, split, units
+from bot.engine import TEXT_LIMIT, Button, Engine, Reply, fit, shorten, split, units
 from tests.conftest import Chat
 from tests.test_team import join, report
 
@@ -30,8 +30,6 @@ def test_split_keeps_every_character_and_every_part_fits(text: str) -> None:
 
 
 def test_fit_puts_buttons_and_file_on_the_last_part() -> None:
-    from bot.engine import Button
-
     long = Reply("\n".join(["regel"] * 1500), (Button("Ja", "a:1:0"),), 7, ("x.json", b"{}"))
     parts = fit([long])
     assert len(parts) == 3 and all(p.chat_id == 7 for p in parts)
