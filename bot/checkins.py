@@ -3,10 +3,11 @@
 After a report (to who agreed to contact through the chat) the bot asks "Hoe gaat het nu?";
 after closing, "Is uw melding goed opgepakt?". Each planned check-in is a row in ``checkins``
 (gepland → verstuurd → beantwoord, or overgeslagen with the reason). The JobQueue only wakes the
-bot up; each due row is marked ``verstuurd`` in the same transaction that starts its flow, and
-sent after that commits: so a restart never sends one twice (a crash between commit and send
-loses that one message rather than doubling it). Quiet hours hold a due check-in until they end;
-a person in the middle of a flow gets it when that flow has ended or expired.
+bot up; each due row is marked ``verstuurd`` in the same short transaction that starts its flow
+and puts its message in the reply queue, and is sent after that commits: a crash between commit
+and send leaves the message queued, sent at the next start (see storage/_inbox.py). Quiet hours
+hold a due check-in until they end; a person in the middle of a flow gets it when that flow has
+ended or expired. Asked to stop, a pass ends between two sends.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from bot.config import Config
 from bot.engine import Action, ActionContext, Engine, Reply, Service, StartFlow
 from bot.i18n import N_, translate
 from storage import StoredSignal, Tx, to_db_time
+
+BATCH = 500  # due check-ins read at a time
 
 FLOWS = {"na_melding": "checkin_melding", "na_afronding": "checkin_afronding"}
 ATTENTION = {"slechter": "slechter", "nee": "heropen-verzoek"}
@@ -75,60 +78,74 @@ class Checkins:
     # -- sending ---------------------------------------------------------------------------
 
     async def send_due(self, engine: Engine, send: Callable[[Reply], Awaitable[bool]]) -> int:
-        """Send every due check-in, one transaction each, then the message; the number sent.
+        """Send every due check-in, one short transaction each, then the message; the number
+        sent. Due check-ins are read in batches, so a resident's turn never waits long.
 
         ``send`` delivers one reply and returns ``False`` when Telegram said the person blocked
-        the bot: then the person is marked unreachable and the check-in skipped.
+        the bot: then the person is marked unreachable and the check-in skipped. Asked to stop
+        (``engine.stopping``), the pass ends between two sends.
         """
         now = engine.clock.now()
         local = now.astimezone(self.config.timezone).time()
         if in_quiet_hours(self.config.quiet_hours, local):
             return 0
         await self.flush_outbox(engine, send, now)
-        async with engine.db.transaction() as tx:
-            due = await tx.read(
-                "SELECT id FROM checkins WHERE state = 'gepland' AND due_at <= ?"
-                " ORDER BY due_at, id",
-                (to_db_time(now),),
-            )
         sent = 0
-        for (checkin_id,) in due:
+        after = ("", 0)
+        while not engine.stopping:
             async with engine.db.transaction() as tx:
-                outgoing = await self.start_one(engine, tx, checkin_id, now)
-            if outgoing is None:
-                continue
-            chat_id, replies = outgoing
-            delivered = True
-            for reply in replies:
-                if not await send(Reply(reply.text, reply.buttons, chat_id=chat_id)):
-                    delivered = False
+                due = await tx.read(
+                    "SELECT due_at, id FROM checkins WHERE state = 'gepland' AND due_at <= ?"
+                    " AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?",
+                    (to_db_time(now), *after, BATCH),
+                )
+            if not due:
+                break
+            after = (due[-1][0], due[-1][1])
+            for _due_at, checkin_id in due:
+                if engine.stopping:
                     break
-            if not delivered:
                 async with engine.db.transaction() as tx:
-                    await self.unreachable(tx, checkin_id, chat_id, now)
-            else:
-                sent += 1
+                    outgoing = await self.start_one(engine, tx, checkin_id, now)
+                if outgoing is None:
+                    continue
+                checkin_sent = await self.deliver(engine, send, outgoing)
+                if checkin_sent:
+                    sent += 1
+                else:
+                    async with engine.db.transaction() as tx:
+                        await self.unreachable(tx, checkin_id, outgoing[0].chat_id or 0, now)
         return sent
+
+    async def deliver(
+        self, engine: Engine, send: Callable[[Reply], Awaitable[bool]], replies: list[Reply]
+    ) -> bool:
+        """Send one check-in's (or held message's) replies; ``False`` when the chat blocked the
+        bot. Each reply leaves the reply queue once Telegram took it (or never will)."""
+        delivered = True
+        for reply in replies:
+            if delivered:
+                delivered = await send(reply)
+            await engine.delivered(reply)
+        return delivered
 
     async def flush_outbox(
         self, engine: Engine, send: Callable[[Reply], Awaitable[bool]], now: datetime
     ) -> None:
-        """Messages held back by quiet hours: each marked sent, committed, then sent."""
-        async with engine.db.transaction() as tx:
-            waiting = await tx.read("SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id")
-        for (message_id,) in waiting:
+        """Messages held back by quiet hours: each leaves the outbox for the reply queue in one
+        short transaction, then goes out."""
+        while not engine.stopping:
             async with engine.db.transaction() as tx:
                 rows = await tx.read(
-                    "SELECT chat_id, text FROM outbox WHERE id = ? AND sent_at IS NULL",
-                    (message_id,),
+                    "SELECT id, chat_id, text FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1"
                 )
                 if not rows:
-                    continue
-                await tx.write(
-                    "UPDATE outbox SET sent_at = ? WHERE id = ?", (to_db_time(now), message_id)
-                )
-            chat_id, token = rows[0]
-            await send(Reply(tx.cipher.decrypt(token) or "", chat_id=chat_id))
+                    return
+                message_id, chat_id, token = rows[0]
+                await tx.write("DELETE FROM outbox WHERE id = ?", (message_id,))
+                reply = Reply(tx.cipher.decrypt(token) or "", chat_id=chat_id)
+                replies = await engine.queue(tx, [reply], now)
+            await self.deliver(engine, send, replies)
 
     async def skip(self, tx: Tx, checkin_id: int, reason: str) -> None:
         await tx.write(
@@ -138,7 +155,7 @@ class Checkins:
 
     async def start_one(
         self, engine: Engine, tx: Tx, checkin_id: int, now: datetime
-    ) -> tuple[int, list[Reply]] | None:
+    ) -> list[Reply] | None:
         rows = await tx.read(
             "SELECT c.kind, c.signal_id, c.state, p.telegram_id, p.no_questions, p.unreachable_at"
             " FROM checkins c LEFT JOIN signals s ON s.id = c.signal_id"
@@ -181,7 +198,7 @@ class Checkins:
         )
         replies = await engine.start_flow_for(tx, telegram_id, FLOWS[kind], values, now)
         assert replies is not None
-        return telegram_id, replies
+        return replies
 
     async def unreachable(self, tx: Tx, checkin_id: int, chat_id: int, now: datetime) -> None:
         await self.skip(tx, checkin_id, "geblokkeerd")

@@ -262,10 +262,11 @@ def _check(args: argparse.Namespace) -> int:
 async def _export(args: argparse.Namespace) -> int:
     _config, db = await _open_existing(args)
     try:
-        text = await exporting.export(db, args.format, with_personal_data=args.with_personal_data)
+        await exporting.write(
+            db, args.format, sys.stdout, with_personal_data=args.with_personal_data
+        )
     finally:
         await db.close()
-    sys.stdout.write(text)
     return 0
 
 

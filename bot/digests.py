@@ -1,7 +1,8 @@
 """The daily digest: each working morning, per team, what is open, new and late.
 
 The ``digests`` table is the source of truth for what was sent: a digest is recorded in the same
-transaction that builds it and is sent after that commits, so a restart never sends one twice;
+(short, one team's) transaction that builds it and puts its messages in the reply queue, and is
+sent after that commits, so a restart never sends one twice nor loses one;
 the JobQueue only wakes the bot up (every minute), so a digest missed while the bot was down is
 sent once, at the next wake-up on a working day after the digest time. A team's group chat gets
 counts only, never a description or personal data; members' digests show references, categories
@@ -11,13 +12,14 @@ and PC4 areas, and the details stay behind "Bekijk".
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
 
 from bot.config import Config
-from bot.engine import ActionContext, Button, Reply, Service, StartFlow
+from bot.engine import ActionContext, Button, Engine, Reply, Service, StartFlow
 from bot.i18n import N_, translate
 from bot.team import allowed, can_work, lateness, urgency_order
 from bot.workdays import is_working_day
@@ -54,30 +56,59 @@ class Digests:
         return from_db_time(rows[0][0]) if rows and rows[0][0] else None
 
     async def send_due(self, db: Database, now: datetime) -> list[Reply]:
-        """Every digest due and not yet recorded, recorded now; the messages to send."""
-        if not self.due_today(now):
-            return []
-        day = self.local_day(now).isoformat()
+        """Every digest due and not yet recorded, recorded now; the messages to send.
+
+        Each team is read and recorded in a transaction of its own, so a resident's turn never
+        waits behind the digests of every team.
+        """
         out: list[Reply] = []
-        async with db.transaction() as tx:
-            for team in self.config.teams.values():
-                members = await tx.members.of_team(team.id)
-                if not members and team.group_chat is None:
-                    continue
-                if await tx.read(
-                    "SELECT 1 FROM digests WHERE team = ? AND day = ?", (team.id, day)
-                ):
-                    continue
-                since = await self.last_sent(tx, team.id) or now - timedelta(days=1)
-                figures = await self.figures(tx, team.id, since, now)
-                for member in members:
-                    out.append(self.for_member(figures, member.telegram_id, now, member.language))
-                if team.group_chat is not None:
-                    out.append(self.for_group(figures, team.group_chat))
-                await tx.write(
-                    "INSERT INTO digests (team, day, sent_at) VALUES (?, ?, ?)",
-                    (team.id, day, to_db_time(now)),
-                )
+        for team in self.teams_due(now):
+            async with db.transaction() as tx:
+                out += await self.record_team(tx, team, now)
+        return out
+
+    async def deliver_due(self, engine: Engine, send: Callable[[Reply], Awaitable[bool]]) -> int:
+        """:meth:`send_due` for the running bot: each team's messages are recorded and queued
+        in one short transaction, then sent; asked to stop, it stops between two sends (the
+        rest is in the reply queue for the next start). The number of messages sent."""
+        now = engine.clock.now()
+        sent = 0
+        for team in self.teams_due(now):
+            if engine.stopping:
+                break
+            async with engine.db.transaction() as tx:
+                replies = await engine.queue(tx, await self.record_team(tx, team, now), now)
+            for reply in replies:
+                if engine.stopping:
+                    return sent
+                await send(reply)
+                await engine.delivered(reply)
+                sent += 1
+        return sent
+
+    def teams_due(self, now: datetime) -> list[str]:
+        """The teams whose digest may be due now (working day, after the digest time)."""
+        return list(self.config.teams) if self.due_today(now) else []
+
+    async def record_team(self, tx: Tx, team_id: str, now: datetime) -> list[Reply]:
+        """One team's digest messages, recorded as sent in ``tx``; none when already sent
+        today or when nobody would read it."""
+        team = self.config.teams[team_id]
+        day = self.local_day(now).isoformat()
+        members = await tx.members.of_team(team.id)
+        if not members and team.group_chat is None:
+            return []
+        if await tx.read("SELECT 1 FROM digests WHERE team = ? AND day = ?", (team.id, day)):
+            return []
+        since = await self.last_sent(tx, team.id) or now - timedelta(days=1)
+        figures = await self.figures(tx, team.id, since, now)
+        out = [self.for_member(figures, m.telegram_id, now, m.language) for m in members]
+        if team.group_chat is not None:
+            out.append(self.for_group(figures, team.group_chat))
+        await tx.write(
+            "INSERT INTO digests (team, day, sent_at) VALUES (?, ?, ?)",
+            (team.id, day, to_db_time(now)),
+        )
         return out
 
     async def figures(self, tx: Tx, team: str, since: datetime, now: datetime) -> TeamFigures:
@@ -89,7 +120,9 @@ class Digests:
             await tx.signals.open_of(frozenset({team})), self.config, today
         )
         changed = await tx.read(
-            "SELECT DISTINCT s.ref FROM signal_events e JOIN signals s ON s.id = e.signal_id"
+            # CROSS JOIN: from the few withdrawals since (a partial index), never the team's
+            # whole history. The kind test is written as in that index (migration 0010).
+            "SELECT DISTINCT s.ref FROM signal_events e CROSS JOIN signals s ON s.id = e.signal_id"
             " WHERE s.team = ? AND e.at >= ? AND (e.kind LIKE 'ingetrokken:%'"
             " OR e.kind = 'melder-verwijderd') ORDER BY s.ref",
             (team, to_db_time(since)),

@@ -3,24 +3,31 @@
 Contact details of a signal are anonymised a year after it was closed (phone, contact method,
 chat link, full postcode, the texts of messages between the team and the reporter); closed
 signals are deleted after five years, with their events, consents and view log; unfinished
-conversations are wiped after their expiry. Every run is recorded, and the file is vacuumed
-after deletions so the data is really gone.
+conversations are wiped after their expiry, and ended ones go after a month of silence (a chosen
+language other than Dutch is kept); updates set aside and old code guesses go too. Every run is
+recorded.
+
+The work stays linear and never holds the database for long: what is due is found through
+partial indexes (migration 0010), each batch of at most :data:`BATCH` rows is its own short
+transaction, and only rows that change are written. A resident's turn waits for one batch at
+most. Deleted rows are overwritten in the file (``PRAGMA secure_delete``), and the write-ahead
+log is emptied after a run that deleted, so the data is really gone without a long VACUUM.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.engine import EXPIRED_NOTICE
-from storage import Database, to_db_time
+from storage import Database, Tx, to_db_time
 
-_CLOSED_BEFORE = (
-    "SELECT s.id FROM signals s WHERE s.status = 'afgerond' AND ("
-    " SELECT max(e.at) FROM signal_events e WHERE e.signal_id = s.id AND e.to_status = 'afgerond'"
-    ") < ?"
-)
+BATCH = 500
+ENDED_KEPT = timedelta(days=30)  # an ended conversation's row (its last update id, its notice)
+ASIDE_KEPT = timedelta(days=30)  # updates set aside, kept for the log
+GUESSES_KEPT = timedelta(days=1)  # wrong invite codes, counted for the pause
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,72 @@ class PurgeResult:
     anonymised: int
     deleted: int
     conversations: int
+
+
+async def in_batches(db: Database, step: Callable[[Tx], Awaitable[int]], batch: int) -> int:
+    """Run ``step`` (which handles at most ``batch`` rows and says how many) each time in a
+    transaction of its own until it handles fewer; the total."""
+    total = 0
+    while True:
+        async with db.transaction() as tx:
+            done = await step(tx)
+        total += done
+        if done < batch:
+            return total
+
+
+def _marks(ids: list[int]) -> str:
+    return ",".join("?" * len(ids))
+
+
+async def _closed_before(tx: Tx, cutoff: str, batch: int, *, anonymised: bool) -> list[int]:
+    """Up to ``batch`` ids of signals closed before ``cutoff``, through a partial index (all of
+    them, or only those not yet anonymised)."""
+    pending = "" if anonymised else " AND anonymised_at IS NULL"
+    sql = (
+        f"SELECT id FROM signals WHERE status = 'afgerond'{pending} AND closed_at < ?"
+        " ORDER BY closed_at LIMIT ?"
+    )
+    return [r[0] for r in await tx.read(sql, (cutoff, batch))]
+
+
+async def anonymise_batch(tx: Tx, cutoff: str, now: str, batch: int) -> tuple[int, int]:
+    """Anonymise up to ``batch`` signals closed before ``cutoff``: (handled, that had contact)."""
+    ids = await _closed_before(tx, cutoff, batch, anonymised=False)
+    if not ids:
+        return 0, 0
+    marks = _marks(ids)
+    (with_contact,) = await tx.read(
+        f"SELECT count(*) FROM signals WHERE id IN ({marks}) AND (contact_phone IS NOT NULL"
+        " OR contact_method IS NOT NULL OR reporter_id IS NOT NULL OR postcode IS NOT NULL)",
+        ids,
+    )
+    await tx.write(
+        "UPDATE signals SET contact_phone = NULL, contact_method = NULL, reporter_id = NULL,"
+        f" postcode = NULL, anonymised_at = ? WHERE id IN ({marks})",
+        (now, *ids),
+    )
+    await tx.write(
+        f"UPDATE consents SET person_id = NULL WHERE signal_id IN ({marks})"
+        " AND person_id IS NOT NULL",
+        ids,
+    )
+    # Messages between the team and the reporter are contact too: their text goes.
+    await tx.write(
+        f"UPDATE signal_events SET note = NULL WHERE signal_id IN ({marks})"
+        " AND kind LIKE 'bericht-%' AND note IS NOT NULL",
+        ids,
+    )
+    return len(ids), int(with_contact[0])
+
+
+async def delete_batch(tx: Tx, cutoff: str, batch: int) -> int:
+    """Delete up to ``batch`` signals closed before ``cutoff`` (their events, consents and view
+    log go with them; their check-ins stay, without the signal)."""
+    ids = await _closed_before(tx, cutoff, batch, anonymised=True)
+    if ids:
+        await tx.write(f"DELETE FROM signals WHERE id IN ({_marks(ids)})", ids)
+    return len(ids)
 
 
 async def purge(
@@ -38,42 +111,43 @@ async def purge(
     delete_after: timedelta,
     conversation_expiry: timedelta,
     expired_notice: str,
+    batch: int = BATCH,
 ) -> PurgeResult:
-    """Apply retention as of ``now`` in one transaction, record it, and vacuum after deletions."""
+    """Apply retention as of ``now`` in short batches, and record the run."""
+    stamp = to_db_time(now)
+    anonymised = 0
+    cutoff = to_db_time(now - anonymise_after)
+    while True:
+        async with db.transaction() as tx:
+            handled, with_contact = await anonymise_batch(tx, cutoff, stamp, batch)
+        anonymised += with_contact
+        if handled < batch:
+            break
+    deleted = await in_batches(
+        db, lambda tx: delete_batch(tx, to_db_time(now - delete_after), batch), batch
+    )
+    conversations = await in_batches(
+        db,
+        lambda tx: tx.conversations.expire_before(
+            now - conversation_expiry, expired_notice, limit=batch
+        ),
+        batch,
+    )
+    removed = await in_batches(
+        db, lambda tx: tx.conversations.remove_ended(now - ENDED_KEPT, limit=batch), batch
+    )
+    removed += await in_batches(
+        db, lambda tx: tx.inbox.forget_set_aside(now - ASIDE_KEPT, limit=batch), batch
+    )
     async with db.transaction() as tx:
-        anonymise = [
-            r[0] for r in await tx.read(_CLOSED_BEFORE, (to_db_time(now - anonymise_after),))
-        ]
-        anonymised = 0
-        for signal_id in anonymise:
-            cursor = await tx.write(
-                "UPDATE signals SET contact_phone = NULL, contact_method = NULL,"
-                " reporter_id = NULL, postcode = NULL WHERE id = ? AND ("
-                " contact_phone IS NOT NULL OR contact_method IS NOT NULL"
-                " OR reporter_id IS NOT NULL OR postcode IS NOT NULL)",
-                (signal_id,),
-            )
-            await tx.write("UPDATE consents SET person_id = NULL WHERE signal_id = ?", (signal_id,))
-            # Messages between the team and the reporter are contact too: their text goes.
-            await tx.write(
-                "UPDATE signal_events SET note = NULL WHERE signal_id = ?"
-                " AND kind LIKE 'bericht-%' AND note IS NOT NULL",
-                (signal_id,),
-            )
-            anonymised += cursor.rowcount
-        doomed = [r[0] for r in await tx.read(_CLOSED_BEFORE, (to_db_time(now - delete_after),))]
-        for signal_id in doomed:
-            await tx.write("DELETE FROM signals WHERE id = ?", (signal_id,))
-        conversations = await tx.conversations.expire_before(
-            now - conversation_expiry, expired_notice
-        )
+        await tx.write("DELETE FROM code_attempts WHERE at < ?", (to_db_time(now - GUESSES_KEPT),))
         await tx.write(
             "INSERT INTO purge_runs (at, anonymised, deleted, conversations) VALUES (?, ?, ?, ?)",
-            (to_db_time(now), anonymised, len(doomed), conversations),
+            (stamp, anonymised, deleted, conversations),
         )
-    if doomed:
-        await db.vacuum()
-    return PurgeResult(anonymised, len(doomed), conversations)
+    if deleted or removed or anonymised:
+        await db.checkpoint()
+    return PurgeResult(anonymised, deleted, conversations)
 
 
 async def purge_by_config(db: Database, config: Config, now: datetime) -> PurgeResult:

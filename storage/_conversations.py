@@ -85,14 +85,25 @@ class Conversations:
         """Remove the chat's state: the turn's last write, like :meth:`save`."""
         await self._tx.write_last("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
 
-    async def expire_before(self, moment: datetime, notice: str) -> int:
-        """Wipe the answers of every unfinished flow silent since before ``moment``.
-
-        The row stays, empty but for ``notice``, so the next message can say what happened.
-        """
+    async def expire_before(self, moment: datetime, notice: str, *, limit: int) -> int:
+        """Wipe the answers of up to ``limit`` unfinished flows silent since before ``moment``;
+        how many. The row stays, empty but for ``notice``, so the next message can say what
+        happened."""
         cursor = await self._tx.write(
             "UPDATE conversations SET flow = NULL, step = NULL, data = ?, notice = ?"
-            " WHERE flow IS NOT NULL AND updated_at < ?",
-            (self._tx.cipher.encrypt("{}"), notice, to_db_time(moment)),
+            " WHERE chat_id IN (SELECT chat_id FROM conversations"
+            " WHERE flow IS NOT NULL AND updated_at < ? LIMIT ?)",
+            (self._tx.cipher.encrypt("{}"), notice, to_db_time(moment), limit),
+        )
+        return cursor.rowcount
+
+    async def remove_ended(self, moment: datetime, *, limit: int) -> int:
+        """Remove up to ``limit`` rows of chats with no flow and nothing to tell, silent since
+        before ``moment``, that chose no language other than Dutch; how many."""
+        cursor = await self._tx.write(
+            "DELETE FROM conversations WHERE chat_id IN (SELECT chat_id FROM conversations"
+            " WHERE flow IS NULL AND updated_at < ? AND notice IS NULL"
+            " AND (language IS NULL OR language = 'nl') LIMIT ?)",
+            (to_db_time(moment), limit),
         )
         return cursor.rowcount

@@ -52,6 +52,11 @@ class Database:
         self.cipher = cipher
         self._lock = asyncio.Lock()
 
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The aiosqlite connection itself: for tracing statements (tests, benchmarks)."""
+        return self._conn
+
     @classmethod
     async def open(cls, path: str | Path, *, cipher: Cipher) -> Database:
         """Open (creating if needed) and migrate the database at ``path``; check the key."""
@@ -71,6 +76,8 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA busy_timeout = 5000")
+            # Deleted content is overwritten with zeros, so retention needs no long VACUUM.
+            await conn.execute("PRAGMA secure_delete = ON")
             await db._migrate()
             await db._check_key()
         except sqlite3.Error as exc:
@@ -153,11 +160,10 @@ class Database:
                 await tx.abort()
                 raise StorageError(f"{self.path}: {exc}") from None
 
-    async def vacuum(self) -> None:
-        """Rebuild the file so deleted data is gone from it, not only unlinked."""
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it: what was deleted is then gone
+        from both files (``secure_delete`` overwrote it). Short: the log holds little."""
         async with self._lock:
-            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-            await self._conn.execute("VACUUM")
             await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def backup(self, out: Path) -> None:

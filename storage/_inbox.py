@@ -40,6 +40,15 @@ class Inbox:
             "DELETE FROM inbox WHERE update_id = ? AND state = 'nieuw'", (update_id,)
         )
 
+    async def forget_set_aside(self, moment: datetime, *, limit: int) -> int:
+        """Remove up to ``limit`` updates set aside before ``moment``; how many."""
+        cursor = await self._tx.write(
+            "DELETE FROM inbox WHERE update_id IN (SELECT update_id FROM inbox"
+            " WHERE state != 'nieuw' AND received_at < ? LIMIT ?)",
+            (to_db_time(moment), limit),
+        )
+        return cursor.rowcount
+
     async def pending(self, limit: int = 200) -> list[tuple[int, str]]:
         """Updates stored and not yet handled, oldest first."""
         rows = await self._tx.read(
@@ -66,7 +75,8 @@ class ReplyQueue:
     async def pending(self, before: datetime, limit: int = 200) -> list[tuple[int, int, str]]:
         """Replies queued before ``before`` and not yet accepted, oldest first."""
         rows = await self._tx.read(
-            "SELECT id, chat_id, payload FROM reply_queue WHERE created_at < ? ORDER BY id LIMIT ?",
+            "SELECT id, chat_id, payload FROM reply_queue WHERE created_at < ?"
+            " ORDER BY created_at, id LIMIT ?",
             (to_db_time(before), limit),
         )
         return [(int(r[0]), int(r[1]), self._tx.cipher.decrypt(r[2]) or "{}") for r in rows]

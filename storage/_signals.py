@@ -77,13 +77,17 @@ class StoredSignal:
     claimed_by: int | None = None
     outcome: str | None = None
     attention: str | None = None
+    closed_at: datetime | None = None
     consents: list[ConsentAnswer] = field(default_factory=list)
 
+
+# The open signals, written exactly as in the partial indexes of migration 0010.
+OPEN_WHERE = "status != 'afgerond' OR attention IS NOT NULL"
 
 _COLUMNS = (
     "id, ref, created_at, category, team, status, about, subject_knows, description, postcode,"
     " postcode4, anonymous, source, reporter_id, contact_method, contact_phone, deadline,"
-    " route_reason, language, claimed_by, outcome, attention"
+    " route_reason, language, claimed_by, outcome, attention, closed_at"
 )
 
 
@@ -193,6 +197,7 @@ class Signals:
         return found[0] if found else None
 
     async def all(self) -> list[StoredSignal]:
+        """Every signal, in memory: for tests and small databases (the export streams)."""
         return await self._select("ORDER BY id", ())
 
     async def by_id(self, signal_id: int) -> StoredSignal | None:
@@ -203,21 +208,13 @@ class Signals:
         return await self._select("WHERE reporter_id = ? ORDER BY id", (person_id,))
 
     async def open_of(self, teams: frozenset[str] | None) -> list[StoredSignal]:
-        """Signals not closed, or closed with a reopen request, of ``teams`` (``None``: all)."""
-        open_ = "(status != 'afgerond' OR attention IS NOT NULL)"
+        """Signals not closed, or closed with a reopen request, of ``teams`` (``None``: all);
+        read through the partial indexes on open signals, never the history."""
         if teams is None:
-            return await self._select(f"WHERE {open_} ORDER BY id", ())
+            return await self._select(f"WHERE ({OPEN_WHERE}) ORDER BY id", ())
         marks = ",".join("?" * len(teams))
         return await self._select(
-            f"WHERE {open_} AND team IN ({marks}) ORDER BY id", tuple(sorted(teams))
-        )
-
-    async def of_teams_since(self, teams: frozenset[str], since: datetime) -> list[StoredSignal]:
-        """Signals of ``teams`` made at or after ``since``."""
-        marks = ",".join("?" * len(teams))
-        return await self._select(
-            f"WHERE team IN ({marks}) AND created_at >= ? ORDER BY id",
-            (*sorted(teams), to_db_time(since)),
+            f"WHERE ({OPEN_WHERE}) AND team IN ({marks}) ORDER BY id", tuple(sorted(teams))
         )
 
     async def change(
@@ -234,10 +231,21 @@ class Signals:
         team: str | None = None,
     ) -> None:
         """Move ``signal`` to ``to_status`` and record the event (the caller checked the move)."""
+        closing = to_status == "afgerond"
+        # closed_at drives retention; a signal closed again is anonymised a year after that.
         await self._tx.write(
-            "UPDATE signals SET status = ?, claimed_by = ?, outcome = ?, team = ?, attention = NULL"
-            " WHERE id = ?",
-            (to_status, claimed_by, outcome, team or signal.team, signal.id),
+            "UPDATE signals SET status = ?, claimed_by = ?, outcome = ?, team = ?,"
+            " attention = NULL, closed_at = ?,"
+            " anonymised_at = CASE WHEN ? THEN NULL ELSE anonymised_at END WHERE id = ?",
+            (
+                to_status,
+                claimed_by,
+                outcome,
+                team or signal.team,
+                to_db_time(at) if closing else None,
+                closing,
+                signal.id,
+            ),
         )
         await self.add_event(signal.id, at, actor, kind, signal.status, to_status, note)
 
@@ -267,6 +275,7 @@ class Signals:
                 claimed_by=r[19],
                 outcome=r[20],
                 attention=r[21],
+                closed_at=from_db_time(r[22]) if r[22] else None,
             )
             for r in rows
         ]

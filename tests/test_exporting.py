@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from bot.engine import Engine
-from bot.exporting import export
+from bot.exporting import FIELDS, export, write
+from storage import Cipher
 from tests.conftest import Chat, report_to_summary
 
 
@@ -70,3 +72,52 @@ async def test_an_open_signal_has_no_outcome_or_closed_at(engine: Engine, chat: 
     await chat.tap("Versturen")
     (record,) = json.loads(await export(engine.db, "json"))
     assert record["outcome"] is None and record["closed_at"] is None
+
+
+class CountingCipher:
+    """The database's cipher, counting what is decrypted."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.cipher = cipher
+        self.decrypted = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cipher, name)
+
+    def decrypt(self, token: str | None) -> str | None:
+        self.decrypted += token is not None
+        return self.cipher.decrypt(token)
+
+
+async def test_the_export_streams_page_by_page_and_reads_every_signal_once(
+    engine: Engine,
+) -> None:
+    """Five signals read two at a time come out once each, in order, as valid JSON and CSV;
+    nothing is decrypted without personal data, and everything printed is with it."""
+    refs = [await reported(Chat(engine, 42 + n)) for n in range(5)]
+    counting = CountingCipher(engine.db.cipher)
+    engine.db.cipher = counting  # type: ignore[assignment]
+    out = io.StringIO()
+    assert await write(engine.db, "json", out, page=2) == 5
+    assert [r["ref"] for r in json.loads(out.getvalue())] == refs
+    out = io.StringIO()
+    assert await write(engine.db, "csv", out, page=2) == 5
+    assert [r["ref"] for r in csv.DictReader(io.StringIO(out.getvalue()))] == refs
+    assert counting.decrypted == 0, "no personal field is decrypted when none is printed"
+    out = io.StringIO()
+    await write(engine.db, "json", out, page=2, with_personal_data=True)
+    exported = json.loads(out.getvalue())
+    assert all(r["description"].startswith("Ik ben erg eenzaam") for r in exported)
+    assert counting.decrypted >= 5
+
+
+async def test_an_empty_export_is_valid(engine: Engine) -> None:
+    """No signals: an empty JSON list and a CSV with its header only."""
+    assert json.loads(await export(engine.db, "json")) == []
+    assert await export(engine.db, "csv") == ",".join(FIELDS) + "\n"
+
+
+async def reported(chat: Chat) -> str:
+    await report_to_summary(chat)
+    await chat.tap("Versturen")
+    return chat.last.split("Uw nummer is ")[1].split(".")[0]

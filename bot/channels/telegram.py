@@ -136,8 +136,11 @@ async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Wake-up: send every digest that is due and not yet recorded (the table decides)."""
     engine: Engine = context.application.bot_data[ENGINE_KEY]
     digests: Digests = context.application.bot_data[DIGESTS_KEY]
-    for reply in await digests.send_due(engine.db, engine.clock.now()):
-        await send(context.bot, reply, 0)
+
+    async def deliver(reply: Reply) -> bool:
+        return await send(context.bot, reply, 0)
+
+    await digests.deliver_due(engine, deliver)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -39,6 +39,7 @@ HELP = {
     "coordinator": N_("engine.help.coordinator"),
 }
 _MAX_STEPS_PER_TURN = 200
+EXPIRE_BATCH = 500
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -133,6 +134,9 @@ class Engine:
         # Durable: every update handled is taken out of the inbox and every reply put in the
         # reply queue in the turn's transaction (the Telegram channel; see storage/_inbox.py).
         self.durable = False
+        # Set when the process was asked to stop: long passes (check-ins, digests) end between
+        # two sends; what they queued is sent at the next start.
+        self.stopping = False
         for service in services:
             self.commands.update(service.commands)
             self.buttons.update(service.buttons)
@@ -171,9 +175,19 @@ class Engine:
         """In the turn's transaction: the update leaves the inbox, its replies enter the queue."""
         if event.update_id is not None:
             await tx.inbox.done(event.update_id)
+        return await self.queue(tx, replies, now, event.chat_id)
+
+    async def queue(
+        self, tx: Tx, replies: list[Reply], now: datetime, default_chat: int | None = None
+    ) -> list[Reply]:
+        """When durable, put ``replies`` in the reply queue inside ``tx`` (each sent reply then
+        goes out with :meth:`delivered`); they come back with their queue ids."""
+        if not self.durable:
+            return replies
         queued = []
         for reply in replies:
-            chat_id = reply.chat_id if reply.chat_id is not None else event.chat_id
+            chat_id = reply.chat_id if reply.chat_id is not None else default_chat
+            assert chat_id is not None, "a reply made outside a turn names its chat"
             queue_id = await tx.reply_queue.add(chat_id, reply.to_json(), now)
             queued.append(replace(reply, queue_id=queue_id))
         return queued
@@ -209,7 +223,8 @@ class Engine:
     async def start_flow_for(
         self, tx: Tx, chat_id: int, flow_id: str, values: Mapping[str, Any], now: datetime
     ) -> list[Reply] | None:
-        """Start ``flow_id`` for a chat on the bot's own initiative, inside ``tx``.
+        """Start ``flow_id`` for a chat on the bot's own initiative, inside ``tx``; its replies,
+        addressed to the chat (and queued, when durable).
 
         ``None`` when the chat is in the middle of another flow that has not expired: a flow is
         never broken off for something the resident did not ask for.
@@ -222,8 +237,10 @@ class Engine:
         with use_language(turn.ctx.language):
             state.notice = None
             await turn.start(flow_id, values)
+        addressed = [replace(r, chat_id=chat_id) for r in fit(turn.ctx.replies)]
+        replies = await self.queue(tx, addressed, now)
         await tx.conversations.save(state, now)
-        return fit(turn.ctx.replies)
+        return replies
 
     async def open_question(self, chat_id: int) -> list[Reply]:
         """The question a chat was left at, with its buttons, as Telegram would still show it
@@ -243,11 +260,16 @@ class Engine:
     async def expire_stale(self) -> int:
         """Wipe every unfinished conversation silent for longer than the configured expiry."""
         now = self.clock.now()
-        async with self.db.transaction() as tx:
-            count = await tx.conversations.expire_before(
-                now - self.config.conversation_expiry, EXPIRED_NOTICE
-            )
-        return count
+        total = 0
+        while not self.stopping:  # in short batches: a turn never waits behind the sweep
+            async with self.db.transaction() as tx:
+                count = await tx.conversations.expire_before(
+                    now - self.config.conversation_expiry, EXPIRED_NOTICE, limit=EXPIRE_BATCH
+                )
+            total += count
+            if count < EXPIRE_BATCH:
+                break
+        return total
 
 
 class _Turn:
