@@ -8,8 +8,40 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.language import Classifier, CrisisDetector, compile_cue, load_cue_file, tokenize
+from bot.language import (
+    Classifier,
+    CrisisDetector,
+    compile_cue,
+    load_cue_file,
+    read_labelled,
+    tokenize,
+    training_files,
+)
 from bot.language._classify import negated
+from tests.conftest import ROOT
+
+CRISIS_TEXTS = [
+    ("Er ligt iemand op de grond en hij ademt niet.", "acuut"),
+    ("Er is brand in de flat!", "acuut"),
+    ("Mijn buurman slaat zijn vrouw.", "geweld"),
+    ("Mijn ex bedreigt mij.", "geweld"),
+    ("Ik wil niet meer leven.", "zelfdoding"),
+    ("Hij praat over zelfmoord.", "zelfdoding"),
+]
+IDIOMS = [
+    "Ik schrik me dood van de rekening.",
+    "Ik sla de borrel over.",
+    "Die muziek slaat nergens op.",
+    "Ik lach me dood om die hond.",
+    "Sinds mijn man er niet meer is, ben ik alleen.",
+    "De buren roken de hele dag.",
+    "De deur werd hard dichtgeslagen.",
+]
+URGENT_FIRST = "Hij slaat haar en ze bloedt, ze roept om hulp."
+LABELLED_SETS = [
+    ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
+    ROOT / "tests" / "data" / "extra-signals.jsonl",
+]
 
 
 def matches(cue: str, text: str) -> list[str]:
@@ -108,40 +140,19 @@ def test_confidence_falls_with_a_close_second(classifier: Classifier) -> None:
     assert (nothing.category, nothing.confidence, nothing.confident) == ("overig", 0.0, False)
 
 
-@pytest.mark.parametrize(
-    ("text", "crisis"),
-    [
-        ("Er ligt iemand op de grond en hij ademt niet.", "acuut"),
-        ("Er is brand in de flat!", "acuut"),
-        ("Mijn buurman slaat zijn vrouw.", "geweld"),
-        ("Mijn ex bedreigt mij.", "geweld"),
-        ("Ik wil niet meer leven.", "zelfdoding"),
-        ("Hij praat over zelfmoord.", "zelfdoding"),
-    ],
-)
+@pytest.mark.parametrize(("text", "crisis"), CRISIS_TEXTS)
 def test_crises_are_found(detector: CrisisDetector, text: str, crisis: str) -> None:
     found = detector.detect(text)
     assert crisis in found.ids and found.cues
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Ik schrik me dood van de rekening.",
-        "Ik sla de borrel over.",
-        "Die muziek slaat nergens op.",
-        "Ik lach me dood om die hond.",
-        "Sinds mijn man er niet meer is, ben ik alleen.",
-        "De buren roken de hele dag.",
-        "De deur werd hard dichtgeslagen.",
-    ],
-)
+@pytest.mark.parametrize("text", IDIOMS)
 def test_idioms_are_no_crisis(detector: CrisisDetector, text: str) -> None:
     assert not detector.detect(text), detector.detect(text)
 
 
 def test_a_crisis_hit_orders_ids_by_urgency(detector: CrisisDetector) -> None:
-    found = detector.detect("Hij slaat haar en ze bloedt, ze roept om hulp.")
+    found = detector.detect(URGENT_FIRST)
     assert found.ids == ("acuut", "geweld")
 
 
@@ -154,3 +165,28 @@ def test_cue_files_are_checked(tmp_path: Path) -> None:
     assert any("unknown section 'c'" in p for p in problems)
     assert any("no cues for 'b'" in p for p in problems)
     assert any("'loud'" in p for p in problems)
+
+
+def test_indexed_cue_matching_equals_trying_every_cue(
+    classifier: Classifier, detector: CrisisDetector
+) -> None:
+    """Trying only the cues whose first word occurs (the index) gives exactly what trying every
+    cue gives: the same crisis ids, cue words and nets, and the same category, confidence,
+    scores (in the same order), words and questions, on every labelled message and on every
+    crisis and idiom text of these tests."""
+    for path in LABELLED_SETS:
+        assert path.is_file(), f"{path} is missing (CI has ../shared beside the clone)"
+    texts = [row.text for row in read_labelled([*training_files(), *LABELLED_SETS])]
+    texts += [text for text, _crisis in CRISIS_TEXTS] + IDIOMS + [URGENT_FIRST]
+    crises = suggestions = 0
+    for text in texts:
+        crisis = detector.detect(text)
+        assert crisis == detector.detect(text, linear=True), text
+        suggestion = classifier.classify(text)
+        linear = classifier.classify(text, linear=True)
+        assert suggestion == linear, text
+        assert list(suggestion.scores.items()) == list(linear.scores.items()), text
+        assert list(suggestion.words.items()) == list(linear.words.items()), text
+        crises += bool(crisis)
+        suggestions += bool(suggestion.cues)
+    assert crises > 100 and suggestions > 1000, "the texts must exercise the cues"

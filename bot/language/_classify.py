@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.domain import CATEGORIES
 from bot.language._cues import CUES_DIR, load_cue_file
-from bot.language._text import Cue, Lexicon, Token, tokenize, words
+from bot.language._text import Cue, CueIndex, Lexicon, Token, tokenize, words
 
 NEGATORS = frozenset({"niet", "geen", "nooit", "niks", "niets", "zonder", "nergens", "allerminst"})
 NEGATION_REACH = 2
@@ -65,27 +65,34 @@ class Classifier:
     """Suggests a category from the cue lists in ``config/cues/categories.yaml``."""
 
     def __init__(self, cues: dict[str, list[Cue]]) -> None:
-        self.ignored = cues.get(IGNORE, [])
-        self.cues = {
-            category: sorted(found, key=lambda c: (-len(c.terms), -c.weight))
-            for category, found in cues.items()
-            if category != IGNORE
-        }
+        self.categories = [category for category in cues if category != IGNORE]
+        self.cues = CueIndex(
+            {
+                IGNORE: cues.get(IGNORE, []),
+                **{
+                    category: sorted(cues[category], key=lambda c: (-len(c.terms), -c.weight))
+                    for category in self.categories
+                },
+            }
+        )
         self.lexicon = Lexicon(c for found in cues.values() for c in found)
 
     @classmethod
     def from_file(cls, path: Path = CUES_DIR / "categories.yaml") -> Classifier:
         return cls(load_cue_file(path, CATEGORIES, extra=(IGNORE,)))
 
-    def classify(self, text: str) -> Suggestion:
+    def classify(self, text: str, *, linear: bool = False) -> Suggestion:
+        """The suggestion from the cues. Only the cues whose first word occurs are tried;
+        ``linear`` tries every cue (the reference the index is tested against)."""
         tokens = tokenize(text)
         matched = self.lexicon.match_sets(tokens)
-        ignored = {i for cue in self.ignored for match in cue.find(tokens, matched) for i in match}
+        tried = self.cues.candidates(matched, linear=linear)
+        ignored = {i for cue in tried[IGNORE] for match in cue.find(tokens, matched) for i in match}
         scores: dict[str, float] = {}
         found: dict[str, list[tuple[int, str]]] = {}
-        for category, cues in self.cues.items():
+        for category in self.categories:
             used = set(ignored)
-            for cue in cues:
+            for cue in tried[category]:
                 for match in cue.find(tokens, matched):
                     if used.intersection(match) or negated(tokens, match):
                         continue

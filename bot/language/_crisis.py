@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.language._cues import CUES_DIR, load_cue_file
-from bot.language._text import Cue, Lexicon, tokenize, words
+from bot.language._text import Cue, CueIndex, Lexicon, tokenize, words
 
 CRISES: tuple[str, ...] = ("acuut", "geweld", "zelfdoding")
 NOT_CRISIS = "not_crisis"
@@ -36,8 +36,7 @@ class Crisis:
 @dataclass(frozen=True)
 class _Net:
     lang: str
-    cues: dict[str, list[Cue]]
-    exceptions: list[Cue]
+    cues: CueIndex  # the crisis ids' cues and the not_crisis idioms
     lexicon: Lexicon
 
 
@@ -50,13 +49,10 @@ class CrisisDetector:
 
     def add(self, cues: dict[str, list[Cue]], lang: str) -> None:
         """Read texts with these cues too (a cue file of another language)."""
+        groups = {crisis: cues[crisis] for crisis in CRISES}
+        groups[NOT_CRISIS] = cues.get(NOT_CRISIS, [])
         self.nets.append(
-            _Net(
-                lang,
-                {crisis: cues[crisis] for crisis in CRISES},
-                cues.get(NOT_CRISIS, []),
-                Lexicon(c for found in cues.values() for c in found),
-            )
+            _Net(lang, CueIndex(groups), Lexicon(c for found in cues.values() for c in found))
         )
 
     @classmethod
@@ -78,18 +74,23 @@ class CrisisDetector:
         assert detector is not None
         return detector
 
-    def detect(self, text: str) -> Crisis:
-        """The crisis ids found (in the order of :data:`CRISES`) and the cues that found them."""
+    def detect(self, text: str, *, linear: bool = False) -> Crisis:
+        """The crisis ids found (in the order of :data:`CRISES`) and the cues that found them.
+
+        Only the cues whose first word occurs are tried; ``linear`` tries every cue (the
+        reference the index is tested against).
+        """
         found: set[str] = set()
         cues: list[str] = []
         for net in self.nets:
             tokens = tokenize(text, net.lang)
             matched = net.lexicon.match_sets(tokens)
+            tried = net.cues.candidates(matched, linear=linear)
             excused = {
-                i for cue in net.exceptions for match in cue.find(tokens, matched) for i in match
+                i for cue in tried[NOT_CRISIS] for match in cue.find(tokens, matched) for i in match
             }
-            for crisis, crisis_cues in net.cues.items():
-                for cue in crisis_cues:
+            for crisis in CRISES:
+                for cue in tried[crisis]:
                     for match in cue.find(tokens, matched):
                         if excused.intersection(match):
                             continue

@@ -166,6 +166,34 @@ class Cue:
         return found
 
 
+class CueIndex:
+    """Named lists of cues, indexed by the id of each cue's first term.
+
+    A cue can only match where a token matches its first term, so a text need only try the
+    cues whose first term one of its tokens matched. They come in list order, and find exactly
+    what trying every cue of each list would.
+    """
+
+    def __init__(self, groups: dict[str, list[Cue]]) -> None:
+        self.groups = {name: list(cues) for name, cues in groups.items()}
+        self.by_first: dict[int, list[tuple[str, int]]] = {}
+        for name, cues in self.groups.items():
+            for position, cue in enumerate(cues):
+                self.by_first.setdefault(id(cue.terms[0]), []).append((name, position))
+
+    def candidates(self, matched: list[set[int]], *, linear: bool = False) -> dict[str, list[Cue]]:
+        """Each list with only the cues that can match, given what a :class:`Lexicon` holding
+        them found for each token; every cue when ``linear`` (the reference the index is
+        tested against)."""
+        if linear:
+            return self.groups
+        hits: dict[str, list[int]] = {name: [] for name in self.groups}
+        for key in set().union(*matched):
+            for name, position in self.by_first.get(key, ()):
+                hits[name].append(position)
+        return {name: [self.groups[name][p] for p in sorted(hits[name])] for name in hits}
+
+
 def compile_cue(text: str, weight: float = 1.0, lang: str = "nl") -> Cue:
     """Turn a cue as written (see the module docs) into a :class:`Cue`; ValueError if empty."""
     terms: list[Term] = []
