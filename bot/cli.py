@@ -177,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
         attach_engine,
         build_application,
         recover_at_start,
+        stop_cleanly,
         wait_for_telegram,
     )
 
@@ -192,7 +193,9 @@ def _run(args: argparse.Namespace) -> int:
         engine = _engine(db, config, flows)
 
         async def nightly() -> None:
-            result = await purge_by_config(db, config, engine.clock.now())
+            result = await purge_by_config(
+                db, config, engine.clock.now(), stopping=lambda: engine.stopping
+            )
             logging.getLogger(__name__).info("retention: %s", result)
 
         attach_engine(
@@ -202,6 +205,8 @@ def _run(args: argparse.Namespace) -> int:
             nightly=(nightly, config.timezone),
             checkins=Checkins(config),
         )
+        # Asked to stop, long passes end between two sends, so the job queue's wait is short.
+        stop_cleanly(app, engine)
         # Before polling starts: what a crash left queued or unhandled goes first.
         await recover_at_start(app)
 

@@ -37,16 +37,26 @@ class PurgeResult:
     conversations: int
 
 
-async def in_batches(db: Database, step: Callable[[Tx], Awaitable[int]], batch: int) -> int:
+def _never() -> bool:
+    return False
+
+
+async def in_batches(
+    db: Database,
+    step: Callable[[Tx], Awaitable[int]],
+    batch: int,
+    stopping: Callable[[], bool] = _never,
+) -> int:
     """Run ``step`` (which handles at most ``batch`` rows and says how many) each time in a
-    transaction of its own until it handles fewer; the total."""
+    transaction of its own until it handles fewer, or ``stopping()``; the total."""
     total = 0
-    while True:
+    while not stopping():
         async with db.transaction() as tx:
             done = await step(tx)
         total += done
         if done < batch:
             return total
+    return total
 
 
 def _marks(ids: list[int]) -> str:
@@ -112,19 +122,21 @@ async def purge(
     conversation_expiry: timedelta,
     expired_notice: str,
     batch: int = BATCH,
+    stopping: Callable[[], bool] = _never,
 ) -> PurgeResult:
-    """Apply retention as of ``now`` in short batches, and record the run."""
+    """Apply retention as of ``now`` in short batches, and record the run; ``stopping()`` ends
+    it between two batches (the next run goes on where this one stopped)."""
     stamp = to_db_time(now)
     anonymised = 0
     cutoff = to_db_time(now - anonymise_after)
-    while True:
+    while not stopping():
         async with db.transaction() as tx:
             handled, with_contact = await anonymise_batch(tx, cutoff, stamp, batch)
         anonymised += with_contact
         if handled < batch:
             break
     deleted = await in_batches(
-        db, lambda tx: delete_batch(tx, to_db_time(now - delete_after), batch), batch
+        db, lambda tx: delete_batch(tx, to_db_time(now - delete_after), batch), batch, stopping
     )
     conversations = await in_batches(
         db,
@@ -132,12 +144,19 @@ async def purge(
             now - conversation_expiry, expired_notice, limit=batch
         ),
         batch,
+        stopping,
     )
     removed = await in_batches(
-        db, lambda tx: tx.conversations.remove_ended(now - ENDED_KEPT, limit=batch), batch
+        db,
+        lambda tx: tx.conversations.remove_ended(now - ENDED_KEPT, limit=batch),
+        batch,
+        stopping,
     )
     removed += await in_batches(
-        db, lambda tx: tx.inbox.forget_set_aside(now - ASIDE_KEPT, limit=batch), batch
+        db,
+        lambda tx: tx.inbox.forget_set_aside(now - ASIDE_KEPT, limit=batch),
+        batch,
+        stopping,
     )
     async with db.transaction() as tx:
         await tx.write("DELETE FROM code_attempts WHERE at < ?", (to_db_time(now - GUESSES_KEPT),))
@@ -150,7 +169,9 @@ async def purge(
     return PurgeResult(anonymised, deleted, conversations)
 
 
-async def purge_by_config(db: Database, config: Config, now: datetime) -> PurgeResult:
+async def purge_by_config(
+    db: Database, config: Config, now: datetime, stopping: Callable[[], bool] = _never
+) -> PurgeResult:
     """:func:`purge` with the config's retention periods."""
     return await purge(
         db,
@@ -159,4 +180,5 @@ async def purge_by_config(db: Database, config: Config, now: datetime) -> PurgeR
         delete_after=config.delete_closed_after,
         conversation_expiry=config.conversation_expiry,
         expired_notice=EXPIRED_NOTICE,
+        stopping=stopping,
     )

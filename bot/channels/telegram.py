@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import time as dtime
 from datetime import timedelta, tzinfo
@@ -188,6 +189,21 @@ async def _expire(context: ContextTypes.DEFAULT_TYPE) -> None:
     count = await engine.expire_stale()
     if count:
         log.info("wiped %d silent conversations", count)
+
+
+def stop_cleanly(app: AppType, engine: Engine) -> None:
+    """On SIGTERM or SIGINT: mark the engine as stopping (a check-in or digest pass ends
+    between two sends, retention between two batches), then stop the Application as
+    python-telegram-bot would. Call from ``post_init``, when the loop runs."""
+
+    def stop() -> None:
+        log.info("asked to stop")
+        engine.stopping = True
+        app.stop_running()
+
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, stop)
 
 
 RETRY_FIRST = 1.0

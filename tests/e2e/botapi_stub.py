@@ -27,6 +27,7 @@ class BotApiStub:
         self.calls: list[str] = []
         self._next_update = 1
         self.offset = 0  # the highest offset the bot confirmed with
+        self.send_delay = 0.0  # seconds each sendMessage takes, as a slow network would
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -162,6 +163,7 @@ class BotApiStub:
                     self._cond.wait(deadline - time.monotonic())
                 return list(self.updates)
         if method == "sendMessage":
+            time.sleep(self.send_delay)
             message = dict(params)
             message["chat_id"] = int(message["chat_id"])
             if isinstance(message.get("reply_markup"), str):

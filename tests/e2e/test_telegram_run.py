@@ -31,7 +31,7 @@ REPORT = [
 ]
 
 
-def start_bot(stub: BotApiStub, db: Path) -> subprocess.Popen[str]:
+def start_bot(stub: BotApiStub, db: Path, config: Path = EXAMPLE_CONFIG) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -39,7 +39,7 @@ def start_bot(stub: BotApiStub, db: Path) -> subprocess.Popen[str]:
             "bot",
             "run",
             "--config",
-            str(EXAMPLE_CONFIG),
+            str(config),
             "--db",
             str(db),
             "--api-base-url",
