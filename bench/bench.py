@@ -15,6 +15,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
@@ -50,22 +51,103 @@ async def one_report(chat: OfflineChat, n: int) -> int:
 
 
 class RecordingEngine:
-    """Passes each event to the engine and keeps what it answered, for the replay."""
+    """Keeps what the engine answered to each update, for the replay; the engine itself is
+    attached, as the bot runs it (durable: the inbox and the reply queue in every turn)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.trace: list[tuple[Update, list[Reply]]] = []
         self.current: Update | None = None
+        self._handle = engine.handle
+        engine.handle = self.handle  # type: ignore[method-assign]
 
     async def handle(self, event: Event) -> list[Reply]:
-        replies = await self.engine.handle(event)
+        replies = await self._handle(event)
         assert self.current is not None
         self.trace.append((self.current, replies))
         return replies
 
 
+class Breakdown:
+    """Where a turn's time goes: timers around the engine's entry points, the database's round
+    trips (each a hop to aiosqlite's thread and back), SQLite's statements, the cipher and the
+    language tools. Installed on one engine; the rest of a turn is python-telegram-bot's."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.seconds: dict[str, float] = dict.fromkeys(
+            ("engine", "round trips", "crypto", "language"), 0.0
+        )
+        self.round_trips = 0
+        self.statements = 0
+        conn = engine.db.connection
+        for name in ("execute", "execute_fetchall", "executemany"):
+            setattr(conn, name, self._timed_async(getattr(conn, name), "round trips", True))
+        cipher = engine.db.cipher
+        for name in ("encrypt", "decrypt"):
+            setattr(cipher, name, self._timed(getattr(cipher, name), "crypto"))
+        if engine.language is not None:
+            language = engine.language
+            language.prepare = self._timed_async(language.prepare, "language")  # type: ignore[method-assign]
+            language.crisis = self._timed(language.crisis, "language")  # type: ignore[method-assign]
+            language.suggest = self._timed(language.suggest, "language")  # type: ignore[method-assign]
+        for name in ("handle", "delivered", "passed_over"):
+            setattr(engine, name, self._timed_async(getattr(engine, name), "engine"))
+
+    async def count_statements(self, engine: Engine) -> None:
+        def count(_sql: str) -> None:
+            self.statements += 1
+
+        await engine.db.connection.set_trace_callback(count)
+
+    def _timed(self, function: Any, key: str) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[key] += time.perf_counter() - start
+
+        return timed
+
+    def _timed_async(self, function: Any, key: str, trip: bool = False) -> Any:
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                self.seconds[key] += time.perf_counter() - start
+                self.round_trips += trip
+
+        return timed
+
+    def report(self, updates: int, total: float) -> list[str]:
+        """Per update: PTB, the engine's own logic, language, crypto, round trips, statements."""
+        own = self.seconds["engine"]
+        logic = (
+            own - self.seconds["round trips"] - self.seconds["crypto"] - self.seconds["language"]
+        )
+        parts = [
+            ("python-telegram-bot", total - own),
+            ("engine logic", logic),
+            ("language (crisis, suggestion)", self.seconds["language"]),
+            ("crypto (Fernet)", self.seconds["crypto"]),
+            ("database round trips", self.seconds["round trips"]),
+        ]
+        lines = [
+            f"  {name + ':':32} {seconds / updates * 1000:6.3f} ms  ({seconds / total:4.0%})"
+            for name, seconds in parts
+        ]
+        lines.append(
+            f"  {'SQL statements, round trips:':32} {self.statements / updates:6.1f}, "
+            f"{self.round_trips / updates:.1f} per update"
+        )
+        return lines
+
+
 class ReplayEngine:
     """Answers each event with what the engine answered before: no flow, no database."""
+
+    durable = False
 
     def __init__(self, replies: list[list[Reply]]) -> None:
         self._replies = iter(replies)
@@ -73,16 +155,26 @@ class ReplayEngine:
     async def handle(self, event: Event) -> list[Reply]:
         return next(self._replies)
 
+    async def delivered(self, reply: Reply) -> None:
+        return None
 
-async def bench_engine(conversations: int, folder: Path) -> tuple[int, float, RecordingEngine]:
+    async def passed_over(self, update_id: int) -> None:
+        return None
+
+
+async def bench_engine(
+    conversations: int, folder: Path
+) -> tuple[int, float, RecordingEngine, Breakdown]:
     config = load_config(ROOT / "config" / "example.toml")
     db = await Database.open(folder / "bench.db", cipher=Cipher([Cipher.generate()]))
     engine = build_engine(db, config, FakeClock(datetime(2026, 11, 23, 9, tzinfo=UTC)))
     request = OfflineRequest()
     app = build_application("123456:BENCH", request=request)
     await app.initialize()
+    breakdown = Breakdown(engine)
+    await breakdown.count_statements(engine)
     recorder = RecordingEngine(engine)
-    attach_engine(app, recorder)  # type: ignore[arg-type]
+    attach_engine(app, engine)
     original = app.process_update
 
     async def process_update(update: object) -> None:
@@ -104,7 +196,7 @@ async def bench_engine(conversations: int, folder: Path) -> tuple[int, float, Re
         raise RuntimeError(f"{stored} signals stored for {conversations} conversations")
     await app.shutdown()
     await db.close()
-    return updates, elapsed, recorder
+    return updates, elapsed, recorder, breakdown
 
 
 async def bench_replay(trace: list[tuple[Update, list[Reply]]]) -> float:
@@ -185,7 +277,7 @@ def idle_memory_mb() -> float:
 async def main() -> None:
     conversations = int(os.environ.get("BENCH_CONVERSATIONS", "2000"))
     with tempfile.TemporaryDirectory() as folder:
-        updates, engine_s, recorder = await bench_engine(conversations, Path(folder))
+        updates, engine_s, recorder, breakdown = await bench_engine(conversations, Path(folder))
     replay_s = await bench_replay(recorder.trace)
     echo_s = await bench_echo(updates)
     engine_rate, echo_rate = updates / engine_s, updates / echo_s
@@ -197,9 +289,17 @@ async def main() -> None:
     print(f"{conversations} complete reports, {updates} updates")
     for name, seconds in rows:
         print(f"{name + ':':26} {updates / seconds:8.0f} updates/s  ({seconds:.2f} s)")
-    print(f"{'ratio to the echo:':26} {engine_rate / echo_rate:8.2f}  (aim: 0.5 or better)")
+    print(f"{'ratio to the echo:':26} {engine_rate / echo_rate:8.2f}")
+    replay_rate = updates / replay_s
+    print(
+        f"{'ratio to the replay:':26} {engine_rate / replay_rate:8.2f}  (aim: 0.5 or better: the"
+        " same replies without the engine)"
+    )
     engine_ms = (engine_s - replay_s) / updates * 1000
     print(f"{'engine and storage:':26} {engine_ms:8.3f} ms per update on top of PTB")
+    print("per update, where the time goes (the timers themselves add a little):")
+    for line in breakdown.report(updates, engine_s):
+        print(line)
     count, times, model = bench_language()
     print(
         f"{'crisis + suggestion:':26} p50 {percentile(times, 0.5):.1f} ms, "

@@ -7,6 +7,7 @@
     ├── FlowError          a conversation flow file is invalid (names the file and the step)
     ├── CatalogError       a message catalog is missing, uncompiled or incomplete
     ├── StorageError       the database cannot be opened, migrated or written
+    │   └── StaleConversation  a chat's state changed under a turn (the turn runs again)
     └── ModelUnavailable   the sentence model or its trained head cannot be loaded
 
 Each carries a list of ``problems``: one line per problem, ready to print, so that the command
@@ -44,3 +45,7 @@ class StorageError(WijksignaalError):
 
 class ModelUnavailable(WijksignaalError):
     """The sentence model or its trained head cannot be loaded; the cue lists still work."""
+
+
+class StaleConversation(StorageError):
+    """A conversation row changed since this process last read or wrote it."""

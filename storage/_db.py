@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StorageError
+from storage._conversations import ConversationCache
 from storage._crypto import CHECK_PLAINTEXT, Cipher, WrongKeyError
 from storage._tx import Tx
 
@@ -51,6 +52,8 @@ class Database:
         self.path = path
         self.cipher = cipher
         self._lock = asyncio.Lock()
+        # The states of the most recently active chats, written through (storage/_conversations.py).
+        self.conversation_cache = ConversationCache()
 
     @property
     def connection(self) -> aiosqlite.Connection:
@@ -148,7 +151,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """One turn's unit of work (see :class:`Tx`): committed at the end, rolled back on error."""
         async with self._lock:
-            tx = Tx(self._conn, self.cipher)
+            tx = Tx(self._conn, self.cipher, self.conversation_cache)
             try:
                 yield tx
             except BaseException:

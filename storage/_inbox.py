@@ -63,14 +63,30 @@ class ReplyQueue:
         self._tx = tx
 
     async def add(self, chat_id: int, payload: str, now: datetime) -> int:
+        (queue_id,) = await self.add_all([(chat_id, payload)], now)
+        return queue_id
+
+    async def add_all(self, replies: list[tuple[int, str]], now: datetime) -> list[int]:
+        """Queue every ``(chat_id, payload)`` in one statement; their ids, in the same order
+        (new rowids are handed out in the order of the rows)."""
+        if not replies:
+            return []
+        stamp = to_db_time(now)
+        values = ", ".join(["(?, ?, ?)"] * len(replies))
+        params = [
+            value
+            for chat_id, payload in replies
+            for value in (chat_id, self._tx.cipher.encrypt(payload), stamp)
+        ]
         rows = await self._tx.write_fetch(
-            "INSERT INTO reply_queue (chat_id, payload, created_at) VALUES (?, ?, ?) RETURNING id",
-            (chat_id, self._tx.cipher.encrypt(payload), to_db_time(now)),
+            f"INSERT INTO reply_queue (chat_id, payload, created_at) VALUES {values} RETURNING id",
+            params,
         )
-        return int(rows[0][0])
+        return sorted(int(r[0]) for r in rows)
 
     async def sent(self, reply_id: int) -> None:
-        await self._tx.write("DELETE FROM reply_queue WHERE id = ?", (reply_id,))
+        """Telegram took the reply: out of the queue (alone, a statement that commits itself)."""
+        await self._tx.write_last("DELETE FROM reply_queue WHERE id = ?", (reply_id,))
 
     async def pending(self, before: datetime, limit: int = 200) -> list[tuple[int, int, str]]:
         """Replies queued before ``before`` and not yet accepted, oldest first."""

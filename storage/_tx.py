@@ -13,12 +13,12 @@ turn at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
 
-from storage._conversations import Conversations
+from storage._conversations import ConversationCache, Conversations
 from storage._crypto import Cipher
 from storage._inbox import Inbox, ReplyQueue
 from storage._members import Members
@@ -31,11 +31,20 @@ Params = Sequence[Any]
 class Tx:
     """One turn's reads and writes, with the repositories that use it."""
 
-    def __init__(self, conn: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        cipher: Cipher,
+        conversation_cache: ConversationCache | None = None,
+    ) -> None:
         self.conn = conn
         self.cipher = cipher
+        self.conversation_cache = (
+            conversation_cache if conversation_cache is not None else ConversationCache(0)
+        )
         self.begun = False
         self.sealed = False
+        self._after_commit: list[Callable[[], None]] = []
         self.people = People(self)
         self.conversations = Conversations(self)
         self.signals = Signals(self)
@@ -68,16 +77,23 @@ class Tx:
         await self._begin()
         return list(await self.conn.execute_fetchall(sql, params))
 
-    async def write_last(self, sql: str, params: Params = ()) -> None:
+    async def write_last(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         """The turn's last write: alone it is its own atomic statement, else part of the rest."""
         if self.sealed:
             raise RuntimeError("write_last() was called twice")
-        await self.conn.execute(sql, params)
+        cursor = await self.conn.execute(sql, params)
         self.sealed = True
+        return cursor
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this unit of work is committed (never when it is rolled back)."""
+        self._after_commit.append(action)
 
     async def finish(self) -> None:
         if self.begun:
             await self.conn.execute("COMMIT")
+        for action in self._after_commit:
+            action()
 
     async def abort(self) -> None:
         if self.begun:

@@ -19,7 +19,7 @@ from bot.engine._flow import Flow, Option, Step
 from bot.engine._sizes import fit
 from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
-from bot.errors import FlowError
+from bot.errors import FlowError, StaleConversation
 from bot.i18n import LANGUAGES, N_, _, current_language, use_language
 from bot.language import Language
 from storage import ConversationState, Database, Tx
@@ -149,8 +149,16 @@ class Engine:
             # Off the event loop and before the database is held: the crisis check and the
             # suggestion of this turn then find the text's vector ready.
             await self.language.prepare(event.text)
+        try:
+            return await self._turn(event, now, fresh=False)
+        except StaleConversation:
+            # Another process changed this chat's state since this one last saw it: the turn
+            # was rolled back; run it again on what the database holds now.
+            return await self._turn(event, now, fresh=True)
+
+    async def _turn(self, event: Event, now: datetime, *, fresh: bool) -> list[Reply]:
         async with self.db.transaction() as tx:
-            state = await tx.conversations.get(event.chat_id)
+            state = await tx.conversations.get(event.chat_id, fresh=fresh)
             if event.update_id is not None:
                 if state.seen(event.update_id):
                     if self.durable:
@@ -184,13 +192,13 @@ class Engine:
         goes out with :meth:`delivered`); they come back with their queue ids."""
         if not self.durable:
             return replies
-        queued = []
+        addressed = []
         for reply in replies:
             chat_id = reply.chat_id if reply.chat_id is not None else default_chat
             assert chat_id is not None, "a reply made outside a turn names its chat"
-            queue_id = await tx.reply_queue.add(chat_id, reply.to_json(), now)
-            queued.append(replace(reply, queue_id=queue_id))
-        return queued
+            addressed.append((chat_id, reply.to_json()))
+        ids = await tx.reply_queue.add_all(addressed, now)
+        return [replace(reply, queue_id=i) for reply, i in zip(replies, ids, strict=True)]
 
     async def passed_over(self, update_id: int) -> None:
         """An update the bot does not answer (a group, an inline message): out of the inbox."""
@@ -218,7 +226,7 @@ class Engine:
         )
 
     async def chat_busy(self, tx: Tx, chat_id: int, now: datetime) -> bool:
-        return self.busy(await tx.conversations.get(chat_id), now)
+        return self.busy(await tx.conversations.get(chat_id, fresh=True), now)
 
     async def start_flow_for(
         self, tx: Tx, chat_id: int, flow_id: str, values: Mapping[str, Any], now: datetime
@@ -229,7 +237,7 @@ class Engine:
         ``None`` when the chat is in the middle of another flow that has not expired: a flow is
         never broken off for something the resident did not ask for.
         """
-        state = await tx.conversations.get(chat_id)
+        state = await tx.conversations.get(chat_id, fresh=True)
         if self.busy(state, now):
             return None
         event = Event(chat_id, chat_id, EventKind.COMMAND, "")
