@@ -1,8 +1,9 @@
 """The Telegram adapter: python-telegram-bot updates in, engine replies out.
 
-This is the only module that imports ``telegram``. It turns each update into an engine
-:class:`~bot.engine.Event`, sends the replies with inline keyboards, and lets the JobQueue wake
-the engine up to wipe conversations that went silent.
+With its siblings ``telegram_*.py`` this is the only code that imports ``telegram``. It turns each
+update into an engine :class:`~bot.engine.Event`, sends the replies with inline keyboards, and
+lets the JobQueue wake the engine up to wipe conversations that went silent. Different chats are
+handled at once, each chat's updates in order (:mod:`bot.channels.telegram_order`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels.telegram_inbox import InboxBot, recover, resend
+from bot.channels.telegram_order import ChatOrder
 from bot.checkins import Checkins
 from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Reply, fit
@@ -39,6 +41,11 @@ log = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 DIGESTS_KEY = "digests"
 CHECKINS_KEY = "checkins"
+SENDING_KEY = "sending"  # queue ids of replies a turn is sending now: the resend job leaves them
+# Updates in the handlers at once. At most the language cache's size (256): a text's vector,
+# made before its turn waits for the database, is then still there when the turn reads it
+# (every other update in the handlers adds at most one vector in between).
+CONCURRENT_UPDATES = 256
 EXPIRY_SWEEP = timedelta(minutes=10)
 DIGEST_WAKE = timedelta(minutes=1)
 RESEND_AFTER = timedelta(minutes=1)
@@ -94,11 +101,20 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await engine.passed_over(update.update_id)
         return
     undelivered: list[str] = []
-    for reply in await engine.handle(event):
-        delivered = await send(context.bot, reply, event.chat_id)
-        await engine.delivered(reply)
-        if not delivered and reply.if_blocked and reply.chat_id != event.chat_id:
-            undelivered.append(reply.if_blocked)
+    replies = await engine.handle(event)
+    # Marked before anything else can run: the resend job never sends a reply its turn is still
+    # sending (under load, the sends of a turn may wait longer than the job's minute).
+    sending: set[int] = context.application.bot_data.setdefault(SENDING_KEY, set())
+    queued = {r.queue_id for r in replies if r.queue_id is not None}
+    sending |= queued
+    try:
+        for reply in replies:
+            delivered = await send(context.bot, reply, event.chat_id)
+            await engine.delivered(reply)
+            if not delivered and reply.if_blocked and reply.chat_id != event.chat_id:
+                undelivered.append(reply.if_blocked)
+    finally:
+        sending -= queued
     for notice in undelivered:  # after the turn's own answer, so the last word is true
         await send(context.bot, Reply(notice), event.chat_id)
 
@@ -174,7 +190,10 @@ def sender(bot: Bot) -> Callable[[Reply, int], Awaitable[bool | None]]:
 async def _resend(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Wake-up: replies queued for longer than a minute (a network error) go again."""
     engine: Engine = context.application.bot_data[ENGINE_KEY]
-    count = await resend(engine, sender(context.bot), engine.clock.now() - RESEND_AFTER)
+    sending: set[int] = context.application.bot_data.setdefault(SENDING_KEY, set())
+    count = await resend(
+        engine, sender(context.bot), engine.clock.now() - RESEND_AFTER, skip=sending
+    )
     if count:
         log.info("resent %d queued replies", count)
 
@@ -248,23 +267,27 @@ def build_application(
     base_url: str | None = None,
     request: BaseRequest | None = None,
     rate_limit: bool = False,
+    concurrent: bool = True,
 ) -> AppType:
     """A python-telegram-bot Application with Wijksignaal's handlers.
 
-    ``request`` replaces the HTTP layer (tests and the benchmark pass an offline one). Put the
-    engine in with :func:`attach_engine` before updates flow.
+    ``request`` replaces the HTTP layer (tests and the benchmark pass an offline one). Different
+    chats are handled at once, each chat's updates in order; ``concurrent=False`` handles one
+    update at a time, as before (the benchmark compares). Put the engine in with
+    :func:`attach_engine` before updates flow.
     """
-    # The bot is made here, not by the builder, because it is our InboxBot (pool sizes as the
-    # builder's defaults). About 30 messages a second in all and one a second per chat; a 429
-    # is retried.
+    # The bot is made here, not by the builder, because it is our InboxBot: a connection for
+    # each update in the handlers and a few for the jobs. About 30 messages a second in all and
+    # one a second per chat; a 429 is retried.
     bot = InboxBot(
         token,
         base_url=base_url or "https://api.telegram.org/bot",
-        request=request or HTTPXRequest(connection_pool_size=256),
+        request=request or HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8),
         get_updates_request=request or HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,  # type: ignore[arg-type]
     )
     builder: ApplicationBuilder = ApplicationBuilder().bot(bot)  # type: ignore[type-arg]
+    builder.concurrent_updates(ChatOrder(CONCURRENT_UPDATES) if concurrent else False)
     app: AppType = builder.build()
     app.add_handler(TypeHandler(Update, _on_update))
     app.add_error_handler(_on_error)
@@ -282,6 +305,7 @@ def attach_engine(
     ``digests``, the wake-up that sends the daily digests (at once too, for missed ones); with
     ``nightly``, a job at 03:00 local time (retention)."""
     app.bot_data[ENGINE_KEY] = engine
+    app.bot_data[SENDING_KEY] = set()
     if isinstance(app.bot, InboxBot):
         app.bot.keep_for(engine)
         engine.durable = True

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dtm
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from telegram import Update
@@ -162,12 +162,17 @@ async def recover(app: Application[Any, Any, Any, Any, Any, Any], send: Any) -> 
     return resent, handled
 
 
-async def resend(engine: Engine, send: Any, before: dtm.datetime) -> int:
-    """Send the queued replies older than ``before`` again; each leaves the queue once sent."""
+async def resend(
+    engine: Engine, send: Any, before: dtm.datetime, skip: Collection[int] = ()
+) -> int:
+    """Send the queued replies older than ``before`` again; each leaves the queue once sent.
+    Those in ``skip`` (looked at as each comes up) are being sent by their turn right now."""
     count = 0
     async with engine.db.transaction() as tx:
         pending = await tx.reply_queue.pending(before)
     for queue_id, chat_id, payload in pending:
+        if queue_id in skip:
+            continue
         reply = Reply.from_json(payload, queue_id)
         if await send(reply, chat_id) is not None:
             await engine.delivered(reply)
