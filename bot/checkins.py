@@ -144,7 +144,7 @@ class Checkins:
                 message_id, chat_id, token = rows[0]
                 await tx.write("DELETE FROM outbox WHERE id = ?", (message_id,))
                 reply = Reply(tx.cipher.decrypt(token) or "", chat_id=chat_id)
-                replies = await engine.queue(tx, [reply], now)
+                replies = await engine.queue(tx, [reply])
             await self.deliver(engine, send, replies)
 
     async def skip(self, tx: Tx, checkin_id: int, reason: str) -> None:

@@ -77,7 +77,7 @@ class Digests:
             if engine.stopping:
                 break
             async with engine.db.transaction() as tx:
-                replies = await engine.queue(tx, await self.record_team(tx, team, now), now)
+                replies = await engine.queue(tx, await self.record_team(tx, team, now))
             for reply in replies:
                 if engine.stopping:
                     return sent

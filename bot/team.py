@@ -136,8 +136,12 @@ def would_lower(member: Member | None, role: str, team: str | None) -> bool:
 
 
 def new_code() -> str:
-    """A one-time invite code that fits a Telegram deep link."""
-    return secrets.token_urlsafe(12)
+    """A one-time invite code that fits a Telegram deep link and never starts with ``-`` (the
+    command line would take it for an option: ``invite withdraw CODE``)."""
+    while True:
+        code = secrets.token_urlsafe(12)
+        if not code.startswith("-"):
+            return code
 
 
 @dataclass(frozen=True)

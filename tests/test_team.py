@@ -10,7 +10,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.engine import Engine, Event, EventKind
-from bot.team import TRANSITIONS, allowed, create_invite
+from bot.team import TRANSITIONS, allowed, create_invite, new_code
 from tests.conftest import Chat
 
 RESIDENT, MEMBER, COLLEAGUE, OTHER_TEAM, COORDINATOR = 42, 500, 501, 600, 700
@@ -457,3 +457,9 @@ async def test_seriously_late_past_three_times_the_deadline(
     clock.advance(timedelta(days=3))  # Monday 14 Dec
     await team["member"].command(f"/signaal {ref}")
     assert "ernstig over tijd" in team["member"].last
+
+
+def test_an_invite_code_never_starts_with_a_dash() -> None:
+    """A code is typed after ``invite withdraw`` on the command line, where a leading dash
+    would make it an option; about one code in 64 started so before."""
+    assert not any(new_code().startswith("-") for _ in range(5000))

@@ -138,26 +138,34 @@ async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
     return True
 
 
+def _deliverer(context: ContextTypes.DEFAULT_TYPE) -> Callable[[Reply], Awaitable[bool]]:
+    """Send one reply of a pass (check-ins, held messages, digests); while it goes, the resend
+    job leaves its queued copy alone, as for a turn's replies."""
+    sending: set[int] = context.application.bot_data.setdefault(SENDING_KEY, set())
+
+    async def deliver(reply: Reply) -> bool:
+        if reply.queue_id is not None:
+            sending.add(reply.queue_id)
+        try:
+            return await send(context.bot, reply, 0)
+        finally:
+            sending.discard(reply.queue_id or 0)
+
+    return deliver
+
+
 async def _checkins(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Wake-up: send the check-ins that are due (the table decides what and whether)."""
     engine: Engine = context.application.bot_data[ENGINE_KEY]
     checkins: Checkins = context.application.bot_data[CHECKINS_KEY]
-
-    async def deliver(reply: Reply) -> bool:
-        return await send(context.bot, reply, 0)
-
-    await checkins.send_due(engine, deliver)
+    await checkins.send_due(engine, _deliverer(context))
 
 
 async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Wake-up: send every digest that is due and not yet recorded (the table decides)."""
     engine: Engine = context.application.bot_data[ENGINE_KEY]
     digests: Digests = context.application.bot_data[DIGESTS_KEY]
-
-    async def deliver(reply: Reply) -> bool:
-        return await send(context.bot, reply, 0)
-
-    await digests.deliver_due(engine, deliver)
+    await digests.deliver_due(engine, _deliverer(context))
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -183,10 +183,10 @@ class Engine:
         """In the turn's transaction: the update leaves the inbox, its replies enter the queue."""
         if event.update_id is not None:
             await tx.inbox.done(event.update_id)
-        return await self.queue(tx, replies, now, event.chat_id)
+        return await self.queue(tx, replies, event.chat_id)
 
     async def queue(
-        self, tx: Tx, replies: list[Reply], now: datetime, default_chat: int | None = None
+        self, tx: Tx, replies: list[Reply], default_chat: int | None = None
     ) -> list[Reply]:
         """When durable, put ``replies`` in the reply queue inside ``tx`` (each sent reply then
         goes out with :meth:`delivered`); they come back with their queue ids."""
@@ -197,7 +197,8 @@ class Engine:
             chat_id = reply.chat_id if reply.chat_id is not None else default_chat
             assert chat_id is not None, "a reply made outside a turn names its chat"
             addressed.append((chat_id, reply.to_json()))
-        ids = await tx.reply_queue.add_all(addressed, now)
+        # Stamped now, not at the start of a long pass: the resend job waits a minute from here.
+        ids = await tx.reply_queue.add_all(addressed, self.clock.now())
         return [replace(reply, queue_id=i) for reply, i in zip(replies, ids, strict=True)]
 
     async def passed_over(self, update_id: int) -> None:
@@ -246,7 +247,7 @@ class Engine:
             state.notice = None
             await turn.start(flow_id, values)
         addressed = [replace(r, chat_id=chat_id) for r in fit(turn.ctx.replies)]
-        replies = await self.queue(tx, addressed, now)
+        replies = await self.queue(tx, addressed)
         await tx.conversations.save(state, now)
         return replies
 
