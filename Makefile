@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= config/example.toml
 DB     ?= data/wijksignaal.db
 
-.PHONY: all install catalogs locales lint test run check bench model clean
+.PHONY: all install catalogs locales lint test run check bench bench-scale model clean
 
 all: test
 
@@ -60,6 +60,11 @@ check: catalogs
 
 bench: catalogs
 	$(BIN)/python -m bench.bench
+
+# The bot at a region's size after five years (1,000,000 signals; the database is built once
+# into data/ and reused). Takes a while: see bench/scale.py for --signals and --repeat.
+bench-scale: catalogs
+	$(BIN)/python -m bench.scale
 
 # Train the model head on config/labelled/*.jsonl (fixed seed); commit bot/language/head.npz.
 model: $(STAMP)
