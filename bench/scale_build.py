@@ -131,7 +131,8 @@ class Built:
     key_file: Path
     key: str
     signals: int
-    seconds: float | None  # None: reused from the cache
+    seconds: float  # how long building took (when it was built, if reused)
+    reused: bool
     counts: dict[str, int]
 
 
@@ -676,7 +677,8 @@ def cached(path: Path, key_file: Path, info_file: Path, signals: int) -> bool:
     except (OSError, ValueError, sqlite3.Error):
         return False
     wanted = {"signals": signals, "generator": GENERATOR, "schema": schema_version()}
-    return bool(info == wanted and version == schema_version())
+    same = all(info.get(k) == v for k, v in wanted.items())
+    return bool(same and version == schema_version())
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -700,8 +702,8 @@ async def ensure(folder: Path, signals: int, config_path: Path, now: datetime) -
     path = folder / f"bench-scale-{signals}.db"
     key_file = folder / f"bench-scale-{signals}.key"
     info_file = folder / f"bench-scale-{signals}.json"
-    seconds: float | None = None
-    if not cached(path, key_file, info_file, signals):
+    reused = cached(path, key_file, info_file, signals)
+    if not reused:
         for stale in (*_files_of(path), key_file, info_file):
             stale.unlink(missing_ok=True)
         key = Cipher.generate()
@@ -709,10 +711,12 @@ async def ensure(folder: Path, signals: int, config_path: Path, now: datetime) -
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as fp:
             fp.write(key + "\n")
-        info = {"signals": signals, "generator": GENERATOR, "schema": schema_version()}
+        info: dict[str, float] = {"signals": signals, "generator": GENERATOR}
+        info.update(schema=schema_version(), seconds=round(seconds, 1))
         info_file.write_text(json.dumps(info), encoding="utf-8")
     key = key_file.read_text(encoding="ascii").strip()
-    return Built(path, key_file, key, signals, seconds, counts(path))
+    seconds = float(json.loads(info_file.read_text(encoding="utf-8")).get("seconds", "nan"))
+    return Built(path, key_file, key, signals, seconds, reused, counts(path))
 
 
 __all__ = ["Built", "Plan", "build", "cached", "consent_versions", "ensure", "schema_version"]

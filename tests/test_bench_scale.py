@@ -26,7 +26,7 @@ SMALL = [
 def test_the_scale_benchmark_runs_small_and_prints_every_row(tmp_path: Path) -> None:
     """2,000 signals, every part scaled down, one run each: the module ends without an error,
     prints the markdown table with every row measured, and leaves no copies behind (the built
-    database stays cached in the data folder given)."""
+    database stays cached in the data folder given, the bot processes' logs beside it)."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.scale", *SMALL, "--data-dir", str(tmp_path)],
         capture_output=True,
@@ -46,4 +46,5 @@ def test_the_scale_benchmark_runs_small_and_prints_every_row(tmp_path: Path) -> 
         "bench-scale-2000.db",
         "bench-scale-2000.json",
         "bench-scale-2000.key",
+        "bench-scale-logs",
     ]
