@@ -28,10 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.ext import Application
-from telegram.request import RequestData
 
 from bench.bench import one_report, percentile
 from bot.assembly import build_engine
@@ -75,23 +72,11 @@ class LimitedRequest(OfflineRequest):
 
     limits: TelegramLimits = field(default_factory=TelegramLimits)
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if url.rsplit("/", 1)[-1] in MESSAGES and request_data is not None:
+    async def before_call(self, api_method: str, params: dict[str, Any]) -> None:
+        if api_method in MESSAGES:
             now = time.monotonic()
-            chat_id = int(str(request_data.parameters["chat_id"]))
+            chat_id = int(str(params["chat_id"]))
             await asyncio.sleep(self.limits.reserve(chat_id, now) - now)
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
 
 
 class QueuedChat(OfflineChat):

@@ -15,9 +15,6 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
-from telegram.request import RequestData
 
 from bot.channels.telegram import (
     CONCURRENT_UPDATES,
@@ -47,25 +44,13 @@ class GatedRequest(OfflineRequest):
     gates: dict[int, asyncio.Event] = field(default_factory=dict)
     jitter: random.Random | None = None
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        chat = request_data.parameters.get("chat_id") if request_data else None
+    async def before_call(self, api_method: str, params: dict[str, Any]) -> None:
+        chat = params.get("chat_id")
         gate = self.gates.get(int(str(chat))) if chat is not None else None
         if gate is not None:
             await gate.wait()
         if self.jitter is not None:
             await asyncio.sleep(self.jitter.uniform(0, 0.002))
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
 
     def texts(self, chat_id: int) -> list[str]:
         return [str(c.params["text"]) for c in self.sent() if c.params.get("chat_id") == chat_id]

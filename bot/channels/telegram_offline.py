@@ -52,6 +52,11 @@ class OfflineRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
+    async def before_call(self, api_method: str, params: dict[str, Any]) -> None:
+        """Called before every Bot API call is answered: a subclass may make it wait here (a
+        slow chat, Telegram's limits)."""
+        return None
+
     async def do_request(
         self,
         url: str,
@@ -64,6 +69,7 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        await self.before_call(api_method, params)
         if api_method == "sendMessage" and int(str(params.get("chat_id"))) in self.blocked_chats:
             refusal = {
                 "ok": False,
