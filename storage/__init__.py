@@ -9,7 +9,7 @@ from __future__ import annotations
 from storage._conversations import Conversations, ConversationState
 from storage._crypto import Cipher, WrongKeyError
 from storage._db import ENCRYPTED_COLUMNS, Database, migrations
-from storage._inbox import Inbox, ReplyQueue
+from storage._inbox import Inbox, QueuedIds, ReplyQueue
 from storage._members import Invite, Member, Members
 from storage._people import People, Person
 from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
@@ -30,6 +30,7 @@ __all__ = [
     "NewSignal",
     "People",
     "Person",
+    "QueuedIds",
     "ReplyQueue",
     "SignalEvent",
     "Signals",

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage._tx import Tx
+    from storage._tx import Deferred, Tx
 
 from bot.errors import StaleConversation
 from storage._time import from_db_time, to_db_time
@@ -138,8 +138,8 @@ class Conversations:
         return stored.state(chat_id)
 
     async def save(self, state: ConversationState, now: datetime) -> None:
-        """Write ``state`` as the turn's last write (see :meth:`Tx.write_last`), only over the
-        version it was read at; else :class:`StaleConversation`."""
+        """Write ``state`` with the turn's last batch (see :meth:`Tx.defer`), only over the
+        version it was read at; else the unit of work fails with :class:`StaleConversation`."""
         state.updated_at = now
         data = json.dumps(state.data, ensure_ascii=False)
         values = (
@@ -152,23 +152,28 @@ class Conversations:
             to_db_time(now),
             state.last_update_id,
         )
+        chat_id = state.chat_id
+
+        def one_row(statement: Deferred) -> None:
+            if statement.rowcount != 1:
+                raise StaleConversation(f"conversation {chat_id} changed under this turn")
+
         if state.version is None:
-            cursor = await self._tx.write_last(
+            self._tx.defer(
                 "INSERT INTO conversations (flow, step, ask_id, data, notice, language,"
                 " updated_at, last_update_id, chat_id, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
                 " ?, 0) ON CONFLICT (chat_id) DO NOTHING",
-                (*values, state.chat_id),
+                (*values, chat_id),
+                check=one_row,
             )
         else:
-            cursor = await self._tx.write_last(
+            self._tx.defer(
                 "UPDATE conversations SET flow = ?, step = ?, ask_id = ?, data = ?, notice = ?,"
                 " language = ?, updated_at = ?, last_update_id = ?, version = version + 1"
                 " WHERE chat_id = ? AND version = ?",
-                (*values, state.chat_id, state.version),
+                (*values, chat_id, state.version),
+                check=one_row,
             )
-        if cursor.rowcount != 1:
-            self._cache.drop([state.chat_id])
-            raise StaleConversation(f"conversation {state.chat_id} changed under this turn")
         version = 0 if state.version is None else state.version + 1
         stored = _Stored(
             state.flow,
@@ -181,12 +186,14 @@ class Conversations:
             state.last_update_id,
             version,
         )
-        self._tx.after_commit(lambda: self._cache.put(state.chat_id, stored))
+        self._tx.after_commit(lambda: self._cache.put(chat_id, stored))
+        # A turn rolled back (a stale state among the reasons) reads the row afresh next time.
+        self._tx.after_abort(lambda: self._cache.drop([chat_id]))
 
     async def delete(self, chat_id: int) -> None:
-        """Remove the chat's state: the turn's last write, like :meth:`save`."""
+        """Remove the chat's state, with the turn's last batch like :meth:`save`."""
         self._cache.drop([chat_id])
-        await self._tx.write_last("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
+        self._tx.defer("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
 
     async def expire_before(self, moment: datetime, notice: str, *, limit: int) -> int:
         """Wipe the answers of up to ``limit`` unfinished flows silent since before ``moment``;

@@ -162,6 +162,9 @@ class Database:
             except sqlite3.Error as exc:
                 await tx.abort()
                 raise StorageError(f"{self.path}: {exc}") from None
+            except BaseException:  # a check of a deferred write (a stale conversation)
+                await tx.abort()
+                raise
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the file and empty it: what was deleted is then gone

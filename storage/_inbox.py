@@ -11,9 +11,23 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from storage._tx import Tx
+    from storage._tx import Deferred, Tx
 
 from storage._time import to_db_time
+
+
+class QueuedIds:
+    """The ids of replies queued with a deferred statement, readable once it was sent."""
+
+    def __init__(self, statement: Deferred | None) -> None:
+        self._statement = statement
+
+    def ids(self) -> list[int]:
+        if self._statement is None:
+            return []
+        if not self._statement.sent:
+            raise RuntimeError("the queued replies were not written yet")
+        return sorted(int(r[0]) for r in self._statement.rows)
 
 
 class Inbox:
@@ -36,9 +50,7 @@ class Inbox:
 
     async def done(self, update_id: int) -> None:
         """The update was handled: part of the turn's transaction."""
-        await self._tx.write(
-            "DELETE FROM inbox WHERE update_id = ? AND state = 'nieuw'", (update_id,)
-        )
+        self._tx.defer("DELETE FROM inbox WHERE update_id = ? AND state = 'nieuw'", (update_id,))
 
     async def forget_set_aside(self, moment: datetime, *, limit: int) -> int:
         """Remove up to ``limit`` updates set aside before ``moment``; how many."""
@@ -67,10 +79,17 @@ class ReplyQueue:
         return queue_id
 
     async def add_all(self, replies: list[tuple[int, str]], now: datetime) -> list[int]:
-        """Queue every ``(chat_id, payload)`` in one statement; their ids, in the same order
-        (new rowids are handed out in the order of the rows)."""
+        """Queue every ``(chat_id, payload)`` at once; their ids, in the same order."""
+        queued = self.add_later(replies, now)
+        await self._tx.flush()
+        return queued.ids()
+
+    def add_later(self, replies: list[tuple[int, str]], now: datetime) -> QueuedIds:
+        """Queue every ``(chat_id, payload)`` in one statement sent with the turn's last batch
+        (:meth:`Tx.defer`); their ids once it is sent (new rowids are handed out in the order
+        of the rows)."""
         if not replies:
-            return []
+            return QueuedIds(None)
         stamp = to_db_time(now)
         values = ", ".join(["(?, ?, ?)"] * len(replies))
         params = [
@@ -78,15 +97,18 @@ class ReplyQueue:
             for chat_id, payload in replies
             for value in (chat_id, self._tx.cipher.encrypt(payload), stamp)
         ]
-        rows = await self._tx.write_fetch(
-            f"INSERT INTO reply_queue (chat_id, payload, created_at) VALUES {values} RETURNING id",
-            params,
+        return QueuedIds(
+            self._tx.defer(
+                f"INSERT INTO reply_queue (chat_id, payload, created_at) VALUES {values}"
+                " RETURNING id",
+                params,
+                fetch=True,
+            )
         )
-        return sorted(int(r[0]) for r in rows)
 
     async def sent(self, reply_id: int) -> None:
         """Telegram took the reply: out of the queue (alone, a statement that commits itself)."""
-        await self._tx.write_last("DELETE FROM reply_queue WHERE id = ?", (reply_id,))
+        self._tx.defer("DELETE FROM reply_queue WHERE id = ?", (reply_id,))
 
     async def pending(self, before: datetime, limit: int = 200) -> list[tuple[int, int, str]]:
         """Replies queued before ``before`` and not yet accepted, oldest first."""

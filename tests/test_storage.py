@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.errors import StorageError
+from bot.errors import StaleConversation, StorageError
 from storage import Cipher, ConsentAnswer, ConversationState, Database, NewSignal, migrations
 from tests.conftest import TEST_KEY
 
@@ -143,11 +144,91 @@ async def test_the_state_write_commits_with_the_domain_writes(db: Database) -> N
         assert not tx.begun, "reads alone open no transaction"
 
 
-async def test_nothing_may_be_written_after_the_last_write(db: Database) -> None:
-    with pytest.raises(RuntimeError, match="sealed"):
+async def test_writes_after_the_state_join_its_transaction(db: Database) -> None:
+    """The state is sent with the turn's last batch, so a write after it is still part of the
+    one transaction: committed together, or rolled back together."""
+    async with db.transaction() as tx:
+        await tx.conversations.save(ConversationState(9, flow="melding", step="about"), NOW)
+        await tx.signals.next_reference("WS", 2026)
+    with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
-            await tx.conversations.save(ConversationState(9), NOW)
+            await tx.conversations.save(ConversationState(8, flow="melding"), NOW)
             await tx.signals.next_reference("WS", 2026)
+            raise RuntimeError("crash after the state")
+    async with db.transaction() as tx:
+        assert (await tx.conversations.get(9, fresh=True)).step == "about"
+        assert (await tx.conversations.get(8, fresh=True)).flow is None, "rolled back"
+        assert await tx.read("SELECT last FROM reference_counters") == [(1,)]
+
+
+def count_round_trips(db: Database) -> list[str]:
+    """Every call to aiosqlite's thread from now on, by the name of what it ran."""
+    trips: list[str] = []
+    conn: Any = db.connection
+    execute = conn._execute
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(function, "__name__", "?"))
+        return await execute(function, *args, **kwargs)
+
+    conn._execute = counted
+    return trips
+
+
+async def test_a_turn_that_moves_a_conversation_along_is_one_round_trip(db: Database) -> None:
+    """Marking the update handled, queueing the replies and saving the state travel with the
+    COMMIT in one call to aiosqlite's thread; the queue ids are known after it."""
+    async with db.transaction() as tx:
+        await tx.inbox.store([(41, "{}")], NOW)
+        await tx.conversations.save(ConversationState(9, flow="melding", step="about"), NOW)
+    async with db.transaction() as tx:
+        state = await tx.conversations.get(9)  # from the cache: no round trip
+    trips = count_round_trips(db)
+    async with db.transaction() as tx:
+        await tx.inbox.done(41)
+        queued = tx.reply_queue.add_later([(9, '{"text": "a"}'), (9, '{"text": "b"}')], NOW)
+        state.step = "what"
+        await tx.conversations.save(state, NOW)
+        assert trips == [], "nothing was sent before the end of the unit of work"
+    assert trips == ["_run_batch"]
+    first, second = queued.ids()
+    assert second == first + 1
+    async with db.transaction() as tx:
+        assert await tx.read("SELECT update_id FROM inbox") == []
+        assert (await tx.conversations.get(9, fresh=True)).step == "what"
+        assert len(await tx.reply_queue.pending(datetime(2027, 1, 1, tzinfo=UTC))) == 2
+
+
+async def test_a_stale_state_rolls_back_the_whole_batch(db: Database) -> None:
+    """A state saved over a version that changed meanwhile fails the unit of work, and the
+    writes sent in the same batch before it (the inbox, the queue) are undone with it."""
+    async with db.transaction() as tx:
+        await tx.inbox.store([(42, "{}")], NOW)
+        await tx.conversations.save(ConversationState(9, flow="melding", step="about"), NOW)
+    async with db.transaction() as tx:
+        stale = await tx.conversations.get(9)
+    async with db.transaction() as tx:
+        await tx.write("UPDATE conversations SET version = version + 1 WHERE chat_id = 9")
+    with pytest.raises(StaleConversation):
+        async with db.transaction() as tx:
+            await tx.inbox.done(42)
+            tx.reply_queue.add_later([(9, "{}")], NOW)
+            stale.step = "where"
+            await tx.conversations.save(stale, NOW)
+    async with db.transaction() as tx:
+        assert await tx.read("SELECT update_id FROM inbox") == [(42,)]
+        assert await tx.read("SELECT id FROM reply_queue") == []
+        assert (await tx.conversations.get(9)).step == "about", "read afresh, not the cache"
+        assert not tx.conn.in_transaction
+
+
+async def test_a_read_sees_the_writes_deferred_before_it(db: Database) -> None:
+    """Deferred writes go out before the next read, so a turn reads its own writes."""
+    async with db.transaction() as tx:
+        await tx.conversations.save(ConversationState(7, flow="melding", step="about"), NOW)
+        rows = await tx.read("SELECT step FROM conversations WHERE chat_id = 7")
+        assert rows == [("about",)]
+        assert tx.conn.in_transaction, "the batch opened the transaction for what follows"
 
 
 async def test_conversation_state_round_trips(db: Database) -> None:

@@ -22,7 +22,7 @@ from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 from bot.errors import FlowError, StaleConversation
 from bot.i18n import LANGUAGES, N_, _, current_language, use_language
 from bot.language import Language
-from storage import ConversationState, Database, Tx
+from storage import ConversationState, Database, QueuedIds, Tx
 
 EXPIRED_NOTICE = N_("engine.expired")
 LANGUAGE_LABELS = {"nl": N_("language.nl"), "en": N_("language.en")}
@@ -169,21 +169,31 @@ class Engine:
             with use_language(turn.ctx.language):
                 await turn.run()
             replies = fit(turn.ctx.replies)
-            if self.durable:
-                replies = await self._queue(tx, event, replies, now)
+            queued = await self._queue(tx, event, replies) if self.durable else None
             if turn.ctx.forget_chat:
                 await tx.conversations.delete(state.chat_id)
             else:
                 await tx.conversations.save(state, now)
+        # Committed: the deferred writes went out in one batch, the queue ids with them.
+        if queued is None:
             return replies
+        return [replace(r, queue_id=i) for r, i in zip(replies, queued.ids(), strict=True)]
 
-    async def _queue(
-        self, tx: Tx, event: Event, replies: list[Reply], now: datetime
-    ) -> list[Reply]:
-        """In the turn's transaction: the update leaves the inbox, its replies enter the queue."""
+    async def _queue(self, tx: Tx, event: Event, replies: list[Reply]) -> QueuedIds:
+        """In the turn's transaction: the update leaves the inbox, its replies enter the queue,
+        both with the turn's last batch."""
         if event.update_id is not None:
             await tx.inbox.done(event.update_id)
-        return await self.queue(tx, replies, event.chat_id)
+        return tx.reply_queue.add_later(self._addressed(replies, event.chat_id), self.clock.now())
+
+    @staticmethod
+    def _addressed(replies: list[Reply], default_chat: int | None) -> list[tuple[int, str]]:
+        addressed = []
+        for reply in replies:
+            chat_id = reply.chat_id if reply.chat_id is not None else default_chat
+            assert chat_id is not None, "a reply made outside a turn names its chat"
+            addressed.append((chat_id, reply.to_json()))
+        return addressed
 
     async def queue(
         self, tx: Tx, replies: list[Reply], default_chat: int | None = None
@@ -192,13 +202,8 @@ class Engine:
         goes out with :meth:`delivered`); they come back with their queue ids."""
         if not self.durable:
             return replies
-        addressed = []
-        for reply in replies:
-            chat_id = reply.chat_id if reply.chat_id is not None else default_chat
-            assert chat_id is not None, "a reply made outside a turn names its chat"
-            addressed.append((chat_id, reply.to_json()))
         # Stamped now, not at the start of a long pass: the resend job waits a minute from here.
-        ids = await tx.reply_queue.add_all(addressed, self.clock.now())
+        ids = await tx.reply_queue.add_all(self._addressed(replies, default_chat), self.clock.now())
         return [replace(reply, queue_id=i) for reply, i in zip(replies, ids, strict=True)]
 
     async def passed_over(self, update_id: int) -> None:
