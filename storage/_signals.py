@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from storage._crypto import Cipher
     from storage._tx import Tx
 
 from storage._time import from_db_time, to_db_time
@@ -54,6 +56,17 @@ class NewSignal:
 
 
 @dataclass(frozen=True)
+class Sealed:
+    """A signal's encrypted fields as stored, opened only when read: a queue or a digest lists
+    hundreds of signals and shows the description of a few (Fernet costs about 20 µs a field)."""
+
+    cipher: Cipher
+    description: str | None
+    postcode: str | None
+    contact_phone: str | None
+
+
+@dataclass(frozen=True)
 class StoredSignal:
     id: int
     ref: str
@@ -63,14 +76,12 @@ class StoredSignal:
     status: str
     about: str
     subject_knows: bool | None
-    description: str
-    postcode: str | None
+    sealed: Sealed = field(repr=False)
     postcode4: str | None
     anonymous: bool
     source: str
     reporter_id: int | None
     contact_method: str | None
-    contact_phone: str | None
     deadline: date
     route_reason: str
     language: str
@@ -79,6 +90,18 @@ class StoredSignal:
     attention: str | None = None
     closed_at: datetime | None = None
     consents: list[ConsentAnswer] = field(default_factory=list)
+
+    @cached_property
+    def description(self) -> str:
+        return self.sealed.cipher.decrypt(self.sealed.description) or ""
+
+    @cached_property
+    def postcode(self) -> str | None:
+        return self.sealed.cipher.decrypt(self.sealed.postcode)
+
+    @cached_property
+    def contact_phone(self) -> str | None:
+        return self.sealed.cipher.decrypt(self.sealed.contact_phone)
 
 
 # The open signals, written exactly as in the partial indexes of migration 0010.
@@ -261,14 +284,12 @@ class Signals:
                 status=r[5],
                 about=r[6],
                 subject_knows=_bool(r[7]),
-                description=self._tx.cipher.decrypt(r[8]) or "",
-                postcode=self._tx.cipher.decrypt(r[9]),
+                sealed=Sealed(self._tx.cipher, r[8], r[9], r[15]),
                 postcode4=r[10],
                 anonymous=bool(r[11]),
                 source=r[12],
                 reporter_id=r[13],
                 contact_method=r[14],
-                contact_phone=self._tx.cipher.decrypt(r[15]),
                 deadline=date.fromisoformat(r[16]),
                 route_reason=r[17],
                 language=r[18],
