@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from storage import Database, Tx
 
-PAGE = 1000
+PAGE = 250
 FIELDS = (
     "ref",
     "created_at",

@@ -24,7 +24,7 @@ from bot.config import Config
 from bot.engine import EXPIRED_NOTICE
 from storage import Database, Tx, to_db_time
 
-BATCH = 500
+BATCH = 200
 ENDED_KEPT = timedelta(days=30)  # an ended conversation's row (its last update id, its notice)
 ASIDE_KEPT = timedelta(days=30)  # updates set aside, kept for the log
 GUESSES_KEPT = timedelta(days=1)  # wrong invite codes, counted for the pause

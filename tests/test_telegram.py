@@ -3,7 +3,11 @@ with an offline request object that records what the bot sends."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -165,3 +169,29 @@ async def test_telegram_unreachable_at_start_is_retried_with_a_growing_pause(
     assert "Telegram is niet bereikbaar" in failed.value.problems[0]
     retries = [r.getMessage() for r in caplog.records if "opnieuw" in r.getMessage()]
     assert len(retries) == 2 and "SECRET" not in caplog.text + failed.value.problems[0]
+
+
+class TimedRequest(OfflineRequest):
+    """Notes when each message reaches Telegram."""
+
+    def __init__(self) -> None:
+        super().__init__(record=False)
+        self.moments: list[float] = []
+
+    async def before_call(self, api_method: str, params: dict[str, Any]) -> None:
+        if api_method == "sendMessage":
+            self.moments.append(time.monotonic())
+
+
+async def test_the_rate_limiter_spreads_messages_instead_of_sending_bursts() -> None:
+    """Thirty messages a second means one every 1/30 s: ten sent at once reach Telegram spread
+    over about a third of a second, not in a burst that Telegram answers with 429."""
+    request = TimedRequest()
+    app = build_application("123456:TEST", request=request, rate_limit=True)
+    await app.initialize()
+    await asyncio.gather(*(app.bot.send_message(1000 + n, "hallo") for n in range(10)))
+    await app.shutdown()
+    gaps = [b - a for a, b in itertools.pairwise(request.moments)]
+    assert len(request.moments) == 10
+    assert request.moments[-1] - request.moments[0] >= 9 / 30 * 0.8
+    assert min(gaps) >= 1 / 30 * 0.5, "no two messages left together"

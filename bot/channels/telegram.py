@@ -269,6 +269,12 @@ async def wait_for_telegram(
             delay = min(RETRY_MAX, delay * 2)
 
 
+def _rate_limiter() -> AIORateLimiter:
+    """Telegram's 30 messages a second as one every 1/30 s: the default (30 at once, then
+    wait a second) sends bursts that Telegram answers with 429, which cost a pause each."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=5)
+
+
 def build_application(
     token: str,
     *,
@@ -292,7 +298,7 @@ def build_application(
         base_url=base_url or "https://api.telegram.org/bot",
         request=request or HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8),
         get_updates_request=request or HTTPXRequest(connection_pool_size=1),
-        rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,  # type: ignore[arg-type]
+        rate_limiter=_rate_limiter() if rate_limit else None,  # type: ignore[arg-type]
     )
     builder: ApplicationBuilder = ApplicationBuilder().bot(bot)  # type: ignore[type-arg]
     builder.concurrent_updates(ChatOrder(CONCURRENT_UPDATES) if concurrent else False)

@@ -30,6 +30,7 @@ class BotApiStub:
         self.send_delay = 0.0  # seconds each sendMessage takes, as a slow network would
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -146,11 +147,12 @@ class BotApiStub:
 
     # -- the HTTP side ---------------------------------------------------------------------
 
-    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The HTTP status and the body Telegram would give."""
         with self._cond:
             self.calls.append(method)
         if method == "getMe":
-            return BOT
+            return 200, {"ok": True, "result": BOT}
         if method == "getUpdates":
             offset = int(params.get("offset", 0) or 0)
             wait = min(float(params.get("timeout", 0) or 0), 1.0)
@@ -161,24 +163,28 @@ class BotApiStub:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 while not self.updates and time.monotonic() < deadline:
                     self._cond.wait(deadline - time.monotonic())
-                return list(self.updates)
+                return 200, {"ok": True, "result": list(self.updates)}
         if method == "sendMessage":
-            time.sleep(self.send_delay)
-            message = dict(params)
-            message["chat_id"] = int(message["chat_id"])
-            if isinstance(message.get("reply_markup"), str):
-                message["reply_markup"] = json.loads(message["reply_markup"])
-            with self._cond:
-                self.sent.append(message)
-                self._cond.notify_all()
-                number = len(self.sent)
-            return {
-                "message_id": number,
-                "date": int(time.time()),
-                "chat": {"id": message["chat_id"], "type": "private"},
-                "text": message.get("text", ""),
-            }
-        return True
+            return 200, {"ok": True, "result": self._sent(params)}
+        return 200, {"ok": True, "result": True}
+
+    def _sent(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Keep a message the bot sent; the message Telegram answers with."""
+        time.sleep(self.send_delay)
+        message = dict(params)
+        message["chat_id"] = int(message["chat_id"])
+        if isinstance(message.get("reply_markup"), str):
+            message["reply_markup"] = json.loads(message["reply_markup"])
+        with self._cond:
+            self.sent.append(message)
+            self._cond.notify_all()
+            number = len(self.sent)
+        return {
+            "message_id": number,
+            "date": int(time.time()),
+            "chat": {"id": message["chat_id"], "type": "private"},
+            "text": message.get("text", ""),
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -188,24 +194,26 @@ class BotApiStub:
                 method = self.path.rsplit("/", 1)[-1]
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0)).decode()
                 if REJECTED_TOKEN in self.path:  # as Telegram answers a revoked or wrong token
-                    refusal = {"ok": False, "error_code": 401, "description": "Unauthorized"}
-                    payload = json.dumps(refusal).encode()
-                    self.send_response(401)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self._write(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
                     return
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     params = json.loads(body or "{}")
                 else:
                     params = {k: v[0] for k, v in urllib.parse.parse_qs(body).items()}
-                payload = json.dumps({"ok": True, "result": stub._answer(method, params)}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self._write(*stub._answer(method, params))
+
+            def _write(self, status: int, answer: dict[str, Any]) -> None:
+                payload = json.dumps(answer).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the bot stopped while it waited (a long poll): nothing to answer
 
             do_GET = do_POST
 
