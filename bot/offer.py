@@ -5,7 +5,7 @@ One TOML file per municipality, named in the config (``[offer] file = "aanbod.to
 
     [[activity]]
     id = "koffie-de-kolk"                 # lower case letters, digits and dashes, at most 32
-    name = "Koffieochtend"
+    name = "Koffieochtend"                # at most 60 characters: it goes on a button
     kind = "koffieochtend"                # one of KINDS
     place = "Buurthuis De Kolk"           # a public place, never a person's home
     address = "Zuiddijk 10, Zaandam"
@@ -89,7 +89,8 @@ FIELDS: tuple[str, ...] = (
 REQUIRED: tuple[str, ...] = ("id", "name", "kind", "place", "address", "when", "postcodes")
 LIST_FIELDS: tuple[str, ...] = ("when", "postcodes", "categories", "accessibility")
 TOP_KEYS: tuple[str, ...] = ("description", "activity")
-MAX_TEXT = 80  # name, place: they must fit on a button and in a short list
+MAX_NAME = 60  # the team picks an activity by a button with its name
+MAX_TEXT = 80  # a place: it must fit in a short list
 MAX_ADDRESS = 120
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 # Words that say a place is somebody's home: the offer lists public places only.
@@ -281,6 +282,17 @@ class _Reader:
             self.problem(field, N_("config.error.required_text"))
         return value
 
+    def ids(self, field: str, known: tuple[str, ...], label: str, key: str) -> list[str]:
+        """The ids a list field names (by id or Dutch label); a problem for each unknown one."""
+        found = []
+        for value in self.items(field):
+            name = _known(value, known, label)
+            if name is None:
+                self.problem(field, key, value=value, known=", ".join(known))
+            else:
+                found.append(name)
+        return found
+
     def public(self, field: str, value: str) -> None:
         """Refuse what is clearly personal: a phone number, e-mail or BSN in a name, place or
         address, a street address in a name or place, or words that name a home."""
@@ -317,7 +329,7 @@ class _Reader:
         activity_id = self.raw.get("id")
         if not isinstance(activity_id, str) or not _ID.match(activity_id):
             self.problem("id", N_("offer.error.id"), value=activity_id)
-        name = self.text("name", MAX_TEXT)
+        name = self.text("name", MAX_NAME)
         place = self.text("place", MAX_TEXT)
         address = self.text("address", MAX_ADDRESS)
         for field, value in (("name", name), ("place", place), ("address", address)):
@@ -340,30 +352,10 @@ class _Reader:
                 ranges.append(parse_postcode_spec(str(spec)))
             except ValueError:
                 self.problem("postcodes", N_("config.error.postcode"), value=spec)
-        categories = []
-        for value in self.items("categories"):
-            category = _known(value, CATEGORIES, "category.{}")
-            if category is None:
-                self.problem(
-                    "categories",
-                    N_("offer.error.category"),
-                    value=value,
-                    known=", ".join(CATEGORIES),
-                )
-            else:
-                categories.append(category)
-        access = []
-        for value in self.items("accessibility"):
-            found = _known(value, ACCESSIBILITY, "offer.access.{}")
-            if found is None:
-                self.problem(
-                    "accessibility",
-                    N_("offer.error.accessibility"),
-                    value=value,
-                    known=", ".join(ACCESSIBILITY),
-                )
-            else:
-                access.append(found)
+        categories = self.ids("categories", CATEGORIES, "category.{}", N_("offer.error.category"))
+        access = self.ids(
+            "accessibility", ACCESSIBILITY, "offer.access.{}", N_("offer.error.accessibility")
+        )
         skip = self.raw.get("skip_holidays", False)
         if not isinstance(skip, bool):
             self.problem("skip_holidays", N_("offer.error.yes_no"), value=skip)

@@ -118,6 +118,11 @@ def test_required_fields_and_ids_are_checked(tmp_path: Path) -> None:
         assert any(f"activity[0] Koffie Ochtend.{field}: " in line for line in lines), lines
 
 
+def test_a_name_fits_on_a_button(tmp_path: Path) -> None:
+    lines = offer_problems(tmp_path, GOOD.replace('"Koffieochtend"', '"' + "K" * 61 + '"'))
+    assert len(lines) == 1 and "koffie.name: is te lang; hoogstens 60 tekens" in lines[0]
+
+
 def test_an_id_used_twice_is_an_error(tmp_path: Path) -> None:
     lines = offer_problems(tmp_path, GOOD + GOOD)
     assert lines == [
