@@ -204,6 +204,9 @@ def write_config(folder: Path, key_file: Path) -> Path:
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     text = re.sub(r"^key_file\s*=.*$", f'key_file = "{key_file}"', text, flags=re.M)
     text = re.sub(r"^quiet_hours\s*=.*$", 'quiet_hours = ""', text, flags=re.M)
+    # Paths in a config are relative to it: the example's offer file, from this other folder.
+    offer_file = EXAMPLE_CONFIG.parent / "aanbod.toml"
+    text = re.sub(r'^file\s*=\s*"aanbod.toml"', f'file = "{offer_file}"', text, flags=re.M)
     path = folder / "bench-scale.toml"
     path.write_text(text, encoding="utf-8")
     config = load_config(path)

@@ -16,6 +16,7 @@ from bot.feedback import Feedback
 from bot.i18n import LANGUAGES, Catalogs
 from bot.intake import ACTIONS
 from bot.language import Language
+from bot.offer_desk import OfferDesk
 from bot.relay import Relay
 from bot.rights import Rights
 from bot.team import TeamDesk
@@ -27,6 +28,7 @@ ACTION_NAMES: tuple[str, ...] = (
     *Checkins.ACTION_NAMES,
     *Feedback.ACTION_NAMES,
     *Relay.ACTION_NAMES,
+    *OfferDesk.ACTION_NAMES,
 )
 
 
@@ -49,6 +51,7 @@ def actions(config: Config) -> dict[str, Action]:
         **Checkins(config).actions(),
         **Feedback(config).actions(),
         **Relay(config).actions(),
+        **OfferDesk(config).actions(),
     }
 
 
@@ -63,6 +66,7 @@ def build_engine(
 ) -> Engine:
     """The engine as the bot runs it; tests may replace actions by name."""
     desk = TeamDesk(config)
+    offers = OfferDesk(config)  # one per engine: it remembers open "which postcode?" questions
     return Engine(
         db,
         config,
@@ -77,5 +81,6 @@ def build_engine(
             Checkins(config).service(),
             Feedback(config).service(),
             Relay(config).service(),
+            offers.service(),
         ),
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from bot import assembly, exporting
+from bot import assembly, exporting, offer_io
 from bot.channels.console import run_console
 from bot.checkins import Checkins
 from bot.checks import catalog_problems
@@ -140,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--db", required=True, type=Path)
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("--with-personal-data", action="store_true")
+    offer_io.add_parser(commands)
     return parser
 
 
@@ -529,6 +530,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run,
     "classify": _classify,
     "keygen": _keygen,
+    "aanbod": offer_io.run,
 }
 _ASYNC_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "console": _console,

@@ -6,7 +6,6 @@ one line each, naming the file and the key.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import tomllib
@@ -19,6 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain import CATEGORIES
 from bot.errors import ConfigError
 from bot.i18n import N_, _
+from bot.offer import FIELDS, CsvFormat, Offer, read_offer_file
+from bot.problems import Problems as _Problems
+from bot.problems import unknown_keys as _unknown_keys
 from bot.routing import Area, PostcodeRange, Router, parse_postcode_spec
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -38,6 +40,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "security",
         "teams",
         "categories",
+        "offer",
     ),
     "municipality": (
         "name",
@@ -54,6 +57,9 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "checkins": ("after_report", "after_close", "quiet_hours"),
     "security": ("key_file",),
     "teams": ("id", "name", "postcodes", "group_chat"),
+    "offer": ("file", "csv"),
+    "offer.csv": ("delimiter", "list_separator", "columns"),
+    "offer.csv.columns": FIELDS,
     "categories.*": (
         "team",
         "deadline_working_days",
@@ -118,6 +124,10 @@ class Config:
     key_file: Path | None = None
     anonymise_after: timedelta = timedelta(days=365)
     delete_closed_after: timedelta = timedelta(days=1825)
+    # The neighbourhood's offer (bot/offer.py); None: the bot runs without one.
+    offer: Offer | None = None
+    offer_file: Path | None = None
+    offer_csv: CsvFormat = field(default_factory=CsvFormat)
     router: Router = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -128,30 +138,6 @@ class Config:
     def team_name(self, team_id: str) -> str:
         team = self.teams.get(team_id)
         return team.name if team else team_id
-
-
-class _Problems:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.lines: list[str] = []
-
-    def add(self, where: str, key: str, **params: Any) -> None:
-        self.lines.append(f"{self.path}: {where}: {_(key, **params)}")
-
-
-def _unknown_keys(
-    table: dict[str, Any], known: tuple[str, ...], label: str, problems: _Problems
-) -> None:
-    """One line per key that ``known`` does not list, with the nearest known key if any."""
-    for key in table:
-        if key in known:
-            continue
-        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-        if hint:
-            text = _(N_("config.error.unknown_key_hint"), key=key, table=label, hint=hint[0])
-        else:
-            text = _(N_("config.error.unknown_key"), key=key, table=label)
-        problems.lines.append(f"{problems.path}: {text}")
 
 
 def _table(raw: dict[str, Any], key: str, problems: _Problems) -> dict[str, Any]:
@@ -205,8 +191,55 @@ def _format_duration(value: timedelta) -> str:
     return f"{seconds}s"
 
 
-def load_config(path: Path | str) -> Config:
-    """Read and validate the config at ``path``; a :class:`ConfigError` lists every problem."""
+def _offer_settings(
+    raw: dict[str, Any], path: Path, zone: ZoneInfo, problems: _Problems, *, with_offer: bool
+) -> tuple[Path | None, CsvFormat, Offer | None]:
+    """``[offer]``: the offer file (relative to the config), read and validated unless
+    ``with_offer`` is false, and the CSV import's format."""
+    table = _table(raw, "offer", problems)
+    csv_table = table.get("csv", {})
+    if not isinstance(csv_table, dict):
+        problems.add("offer.csv", N_("config.error.not_a_table"))
+        csv_table = {}
+    _unknown_keys(csv_table, KNOWN_KEYS["offer.csv"], "[offer.csv]", problems)
+    columns = csv_table.get("columns", {})
+    if not isinstance(columns, dict):
+        problems.add("offer.csv.columns", N_("config.error.not_a_table"))
+        columns = {}
+    _unknown_keys(columns, KNOWN_KEYS["offer.csv.columns"], "[offer.csv.columns]", problems)
+    text_settings: dict[str, str] = {}
+    for key, default in (("delimiter", ";"), ("list_separator", "|")):
+        value = csv_table.get(key, default)
+        if not isinstance(value, str) or len(value) != 1:
+            problems.add(f"offer.csv.{key}", N_("config.error.one_character"), value=value)
+            value = default
+        text_settings[key] = value
+    for name, header in columns.items():
+        if not isinstance(header, str) or not header.strip():
+            problems.add(f"offer.csv.columns.{name}", N_("config.error.required_text"))
+    csv_format = CsvFormat(
+        delimiter=text_settings["delimiter"],
+        list_separator=text_settings["list_separator"],
+        columns={**{f: f for f in FIELDS}, **{k: str(v) for k, v in columns.items()}},
+    )
+    if not table:
+        return None, csv_format, None
+    file = table.get("file")
+    if not isinstance(file, str) or not file.strip():
+        problems.add("offer.file", N_("config.error.required_text"))
+        return None, csv_format, None
+    offer_file = path.parent / Path(file).expanduser()
+    if not with_offer:
+        return offer_file, csv_format, None
+    offer, lines = read_offer_file(offer_file, zone)
+    problems.lines.extend(lines)
+    return offer_file, csv_format, offer
+
+
+def load_config(path: Path | str, *, with_offer: bool = True) -> Config:
+    """Read and validate the config at ``path``; a :class:`ConfigError` lists every problem.
+    With ``with_offer`` false the offer file is named but not read (``aanbod import`` makes
+    it)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -364,9 +397,15 @@ def load_config(path: Path | str) -> Config:
             _duration(settings, where, "checkin_after_close", checkin_close, problems),
         )
 
+    offer_file, offer_csv, offer = _offer_settings(
+        raw, path, timezone, problems, with_offer=with_offer
+    )
     if problems.lines:
         raise ConfigError(problems.lines)
     return Config(
+        offer=offer,
+        offer_file=offer_file,
+        offer_csv=offer_csv,
         path=path,
         municipality=name,
         timezone=timezone,

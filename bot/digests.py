@@ -21,6 +21,7 @@ from babel.dates import format_date
 from bot.config import Config
 from bot.engine import ActionContext, Button, Engine, Reply, Service, StartFlow
 from bot.i18n import N_, translate
+from bot.offer_views import digest_line
 from bot.team import allowed, can_work, lateness, urgency_order
 from bot.workdays import is_working_day
 from storage import Database, StoredSignal, Tx, from_db_time, to_db_time
@@ -153,8 +154,8 @@ class Digests:
                 f"{translate(f'category.{c}', lang)} {n}" for c, n in per_category.most_common()
             )
             lines.append(translate(N_("digest.member.per_category"), lang, counts=counts))
-        lines += self.listing(N_("digest.member.new"), new, lang)
-        lines += self.listing(N_("digest.member.late"), late, lang)
+        lines += self.listing(N_("digest.member.new"), new, lang, now)
+        lines += self.listing(N_("digest.member.late"), late, lang, now)
         flagged = [s for s in open_signals if s.attention]
         if flagged:
             rows = [
@@ -176,7 +177,7 @@ class Digests:
                 buttons.append(Button(label, f"c:{signal.ref}"))
         return Reply("\n\n".join(lines), tuple(buttons), chat_id=chat_id)
 
-    def listing(self, key: str, signals: list[StoredSignal], lang: str) -> list[str]:
+    def listing(self, key: str, signals: list[StoredSignal], lang: str, now: datetime) -> list[str]:
         if not signals:
             return []
         rows = [
@@ -188,6 +189,7 @@ class Digests:
                 postcode=s.postcode4 or "-",
                 deadline=format_date(s.deadline, "EEE d MMM", locale=lang),
             )
+            + digest_line(self.config, s, now, lang)
             for s in signals[:MAX_LISTED]
         ]
         more = len(signals) - MAX_LISTED

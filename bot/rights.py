@@ -17,7 +17,7 @@ from babel.dates import format_date
 
 from bot.engine import ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _
-from storage import Tx, to_db_time
+from storage import OFFER_AFTER_REPORT, Tx, to_db_time
 
 WITHDRAWABLE = ("contact", "vrijwilliger")
 _LABELS = {
@@ -52,6 +52,14 @@ async def person_data(tx: Tx, telegram_id: int) -> dict[str, Any] | None:
             }
             for e in await tx.signals.events(s.id)
             if e.kind.startswith("bericht-")
+        ]
+        for s in signals
+    }
+    offers = {
+        s.id: [
+            {"activity": o.name, "wanted": o.wanted}
+            for o in await tx.offers.of_signal(s.id)
+            if o.kind == OFFER_AFTER_REPORT
         ]
         for s in signals
     }
@@ -90,6 +98,7 @@ async def person_data(tx: Tx, telegram_id: int) -> dict[str, Any] | None:
                 ],
                 "withdrawn": [p for (sid, p) in withdrawn if sid == s.id],
                 "messages": messages[s.id],
+                "offered": offers[s.id],
             }
             for s in signals
         ],
@@ -122,9 +131,10 @@ async def withdraw(tx: Tx, telegram_id: int, purpose: str, now: datetime) -> int
 
 
 async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
-    """Remove the person, in any role: contact details, chat link, roles and messages waiting
-    for them. Signals stay, unlinked; the schema's rules keep invites, view logs and claimed
-    signals without the person (migration 0008). The number of signals touched."""
+    """Remove the person, in any role: contact details, chat link, roles, messages waiting
+    for them and their answers to the offer after a report. Signals stay, unlinked; the
+    schema's rules keep invites, view logs and claimed signals without the person (migration
+    0008). The number of signals touched."""
     person = await tx.people.get(telegram_id)
     count = 0
     await tx.write("DELETE FROM outbox WHERE chat_id = ? AND sent_at IS NULL", (telegram_id,))
@@ -137,6 +147,7 @@ async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
                 (signal.id,),
             )
             await tx.signals.add_event(signal.id, now, "melder", "melder-verwijderd", None, None)
+            await tx.offers.forget_answers(signal.id)
             count += 1
         await tx.write("UPDATE consents SET person_id = NULL WHERE person_id = ?", (person.id,))
         await tx.write("DELETE FROM people WHERE id = ?", (person.id,))

@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.domain import CATEGORIES, CONSENT_PURPOSES, STATUSES
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow, shorten
 from bot.i18n import N_, _, translate
+from bot.offer_views import activity_question, record_closing, signal_section
 from bot.rights import purpose_label
 from bot.workdays import add_working_days
 from storage import Member, SignalEvent, StoredSignal, Tx
@@ -478,6 +479,7 @@ class TeamDesk:
             + "\n\n"
             + _(N_("team.signal.history"), lines="\n".join(history))
             + ("\n" + _(f"team.attention.{signal.attention}") if signal.attention else "")
+            + await signal_section(ctx, self.config, signal)
         )
 
     def signal_buttons(self, signal: StoredSignal) -> tuple[Button, ...]:
@@ -556,6 +558,9 @@ class TeamDesk:
             ctx, member, signal
         ):
             return None
+        if outcome == "collectief_aanbod" and self.config.offer is not None:
+            ctx.replies.append(activity_question(self.config, signal, ctx.now))  # then "ak:"
+            return None
         return StartFlow(
             "afronden",
             {"ref": signal.ref, "outcome": outcome, "outcome_label": _(f"outcome.{outcome}.label")},
@@ -583,7 +588,8 @@ class TeamDesk:
             claimed_by=signal.claimed_by,
             outcome=outcome,
         )
-        await self.tell_reporter(ctx, signal, N_("reporter.closed"), outcome=outcome)
+        extra = await record_closing(ctx, self.config, signal)
+        await self.tell_reporter(ctx, signal, N_("reporter.closed"), outcome=outcome, extra=extra)
         if wants_chat_contact(signal.contact_method, signal.reporter_id):
             after = self.config.categories[signal.category].checkin_after_close
             await plan_checkin(ctx.tx, signal.id, "na_afronding", ctx.now + after)
@@ -663,9 +669,15 @@ class TeamDesk:
         return None
 
     async def tell_reporter(
-        self, ctx: ActionContext, signal: StoredSignal, key: str, outcome: str | None = None
+        self,
+        ctx: ActionContext,
+        signal: StoredSignal,
+        key: str,
+        outcome: str | None = None,
+        extra: str = "",
     ) -> None:
-        """Where the reporter agreed to contact through the chat, tell them in their language."""
+        """Where the reporter agreed to contact through the chat, tell them in their language
+        (``extra``, already in it, is a paragraph more)."""
         if signal.contact_method != "chat" or signal.reporter_id is None:
             return
         reporter = await ctx.tx.people.by_id(signal.reporter_id)
@@ -679,6 +691,8 @@ class TeamDesk:
             team=self.config.team_name(signal.team),
             outcome=translate(f"outcome.{outcome}.resident", lang) if outcome else "",
         )
+        if extra:
+            text += "\n\n" + extra
         local = ctx.now.astimezone(self.config.timezone).time()
         if in_quiet_hours(self.config.quiet_hours, local):
             await hold_back(ctx.tx, reporter.telegram_id, text, ctx.now)

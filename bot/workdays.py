@@ -15,9 +15,14 @@ import holidays
 _NL_HOLIDAYS = holidays.country_holidays("NL")
 
 
+def is_public_holiday(day: date) -> bool:
+    """A Dutch public holiday (Koningsdag, Hemelvaart, Tweede Kerstdag, ...)."""
+    return day in _NL_HOLIDAYS
+
+
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a Dutch public holiday."""
-    return day.weekday() < 5 and day not in _NL_HOLIDAYS
+    return day.weekday() < 5 and not is_public_holiday(day)
 
 
 def next_working_day(day: date) -> date:

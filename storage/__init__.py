@@ -11,6 +11,7 @@ from storage._crypto import Cipher, WrongKeyError
 from storage._db import ENCRYPTED_COLUMNS, Database, migrations
 from storage._inbox import Inbox, QueuedIds, ReplyQueue
 from storage._members import Invite, Member, Members
+from storage._offers import OFFER_AFTER_REPORT, OFFER_AT_CLOSING, SignalOffer, SignalOffers
 from storage._people import People, Person
 from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
 from storage._time import from_db_time, to_db_time
@@ -18,6 +19,8 @@ from storage._tx import Tx
 
 __all__ = [
     "ENCRYPTED_COLUMNS",
+    "OFFER_AFTER_REPORT",
+    "OFFER_AT_CLOSING",
     "Cipher",
     "ConsentAnswer",
     "ConversationState",
@@ -33,6 +36,8 @@ __all__ = [
     "QueuedIds",
     "ReplyQueue",
     "SignalEvent",
+    "SignalOffer",
+    "SignalOffers",
     "Signals",
     "StoredSignal",
     "Tx",

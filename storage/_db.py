@@ -28,6 +28,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("outbox", "text"),
     ("inbox", "raw"),
     ("reply_queue", "payload"),
+    ("signal_offers", "name"),
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -27,6 +27,7 @@ from storage._conversations import ConversationCache, Conversations
 from storage._crypto import Cipher
 from storage._inbox import Inbox, ReplyQueue
 from storage._members import Members
+from storage._offers import SignalOffers
 from storage._people import People
 from storage._signals import Signals
 
@@ -96,6 +97,7 @@ class Tx:
         self.members = Members(self)
         self.inbox = Inbox(self)
         self.reply_queue = ReplyQueue(self)
+        self.offers = SignalOffers(self)
 
     async def read(self, sql: str, params: Params = ()) -> list[Any]:
         """All rows of a query, in one round trip (after the writes waiting to be sent)."""

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import assembly
+from bot.channels.telegram import attach_engine, build_application
+from bot.channels.telegram_offline import OfflineChat, OfflineRequest
 from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.engine import Button, Engine, Event, EventKind, Flow, Reply
@@ -160,6 +162,21 @@ class Chat:
 @pytest.fixture
 def chat(engine: Engine) -> Chat:
     return Chat(engine)
+
+
+TELEGRAM_CHAT = 5550001
+
+
+@pytest.fixture
+async def telegram(engine: Engine) -> AsyncIterator[OfflineChat]:
+    """A resident in a private chat with the real Application, offline, with the engine
+    attached as ``run`` attaches it (durable: the inbox and the reply queue in every turn)."""
+    request = OfflineRequest()
+    app = build_application("123456:TEST", request=request)
+    await app.initialize()
+    attach_engine(app, engine)
+    yield OfflineChat(app, request, TELEGRAM_CHAT)
+    await app.shutdown()
 
 
 async def report_until_consent(

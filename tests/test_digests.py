@@ -128,7 +128,7 @@ async def test_from_a_report_to_the_digest_to_closing_through_the_application(
     await resident.send("1503 AB")
     for label in ("Ja, dat is goed", "Via deze chat", "Nee, liever niet", "Versturen"):
         sent = await resident.tap(label)
-    ref = sent[-1]["text"].split("Uw nummer is ")[1].split(".")[0]
+    ref = "\n".join(m["text"] for m in sent).split("Uw nummer is ")[1].split(".")[0]
 
     clock.set(datetime(2026, 11, 24, 8, 31, tzinfo=AMS))
     await _digest(CallbackContext(app))

@@ -32,6 +32,7 @@ async def test_any_first_message_greets_and_asks_the_first_question(chat: Chat) 
         "Over iemand anders",
         "Over de buurt",
         "Waarom vraag ik dit?",
+        "Wat is er in mijn buurt?",
     ]
 
 
@@ -139,7 +140,7 @@ async def test_taal_switches_to_english_and_repeats_the_question(chat: Chat) -> 
     await chat.tap("English")
     assert chat.replies[0].text == "All right, we will continue in English."
     assert chat.last == "Who is it about?"
-    assert chat.labels[-1] == "Why do I ask this?"
+    assert chat.labels[-2:] == ["Why do I ask this?", "What is there in my neighbourhood?"]
     await chat.tap("About me")
     assert chat.last.startswith("What is going on?")
 
@@ -370,3 +371,14 @@ async def test_help_lists_the_commands_of_the_persons_own_role(
     assert text.splitlines()[0] == first_line
     assert all(name in text for name in names)
     assert "112" in text
+
+
+async def test_a_button_with_a_non_ascii_digit_is_an_old_button(chat: Chat) -> None:
+    """'²' passes str.isdigit() but is no number: the press gets the plain answer, no error."""
+    await chat.command("/start")
+    forged = chat.button("Over mijzelf").data.rsplit(":", 1)[0] + ":²"
+    await chat._send(EventKind.BUTTON, forged)
+    assert (
+        chat.replies[0].text == "Die knop hoort bij een eerdere vraag. Kijk naar de laatste vraag."
+    )
+    assert chat.last == ABOUT

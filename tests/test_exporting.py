@@ -18,7 +18,7 @@ async def closed_signal(engine: Engine, chat: Chat) -> str:
     """A report, closed by the storage as a team member would, with a note."""
     await report_to_summary(chat)
     await chat.tap("Versturen")
-    ref = chat.last.split("Uw nummer is ")[1].split(".")[0]
+    ref = chat.text.split("Uw nummer is ")[1].split(".")[0]
     now = engine.clock.now()
     async with engine.db.transaction() as tx:
         signal = await tx.signals.by_ref(ref)
@@ -120,4 +120,4 @@ async def test_an_empty_export_is_valid(engine: Engine) -> None:
 async def reported(chat: Chat) -> str:
     await report_to_summary(chat)
     await chat.tap("Versturen")
-    return chat.last.split("Uw nummer is ")[1].split(".")[0]
+    return chat.text.split("Uw nummer is ")[1].split(".")[0]

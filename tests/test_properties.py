@@ -133,10 +133,13 @@ COMMANDS = st.sampled_from(
         "code",
         "antwoord",
         "bericht",
+        "buurt",
         "onbekend",
     ]
 )
-PREFIXES = st.sampled_from(["a", "w", "l", "s", "v", "c", "o", "n", "q", "m", "ra", "x", ""])
+PREFIXES = st.sampled_from(
+    ["a", "w", "l", "s", "v", "c", "o", "n", "q", "m", "ra", "x", "nb", "ao", "ak", ""]
+)
 
 
 def action(world_data: st.SearchStrategy[str]) -> st.SearchStrategy[tuple[str, str]]:

@@ -2,9 +2,10 @@
 
 The statements are not listed by hand: a day of work (reports, the queue, a signal's view and
 history, picking up and closing, a message to the reporter, check-ins, held messages, digests,
-the rights, the sweep, retention, the export, the command line's lists) runs with SQLite's trace
-on, and every statement it ran is explained. A full scan of a table that grows with use fails,
-as does a foreign key whose child column leads no index (every delete of its parent would scan).
+the rights, the sweep, retention, the export, the command line's lists, the offer after a report
+and at closing) runs with SQLite's trace on, and every statement it ran is explained. A full
+scan of a table that grows with use fails, as does a foreign key whose child column leads no
+index (every delete of its parent would scan).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.exporting import write
 from bot.retention import purge_by_config
 from storage import Database
 from tests.conftest import AMS, Chat
+from tests.test_offer_desk import close_collectively
 from tests.test_team import claim_and_close, join, report
 
 # Tables that grow with residents, signals or time; the others hold a handful of rows.
@@ -44,6 +46,7 @@ GROWING = frozenset(
         "feedback",
         "digests",
         "purge_runs",
+        "signal_offers",
     }
 )
 _SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?(?: USING (?:COVERING )?INDEX (\w+))?")
@@ -82,6 +85,9 @@ async def a_day_of_work(engine: Engine, config: Config, clock: FakeClock) -> Non
     coordinator = await join(engine, 600, "coordinator", None, "Cor")
     resident = Chat(engine, 42)
     ref = await report(engine, resident)
+    await resident.tap("Ja, graag")  # the offer after the report
+    await resident.command("/buurt 1503 AB")
+    await resident.tap("Eenzaamheid")
     other = await report(engine, Chat(engine, 43))
     await member.command("/wachtrij")
     await member.command("/wachtrij mijn")
@@ -108,6 +114,10 @@ async def a_day_of_work(engine: Engine, config: Config, clock: FakeClock) -> Non
     await resident.command("/intrekken")
     await resident.tap("Contact met u opnemen")
     await claim_and_close(member, other)
+    third = await report(engine, Chat(engine, 46))
+    await close_collectively(member, third)
+    await member.tap("Koffieochtend")
+    await member.tap("Geen notitie")
     await Chat(engine, 44).command("/start")
     clock.advance(timedelta(days=2))
     await engine.expire_stale()
@@ -144,6 +154,7 @@ async def test_no_statement_of_a_day_scans_a_growing_table(
             offenders[sql] = scans
     plain.close()
     assert explained > 60, f"the day ran only {explained} distinct statements"
+    assert sum("signal_offers" in sql for sql in statements) >= 4, "the offer's own queries"
     assert offenders == {}
 
 

@@ -44,7 +44,7 @@ async def report(
     await chat.tap(contact)
     await chat.tap("Nee, liever niet")
     await chat.tap("Versturen")
-    ref = chat.last.split("Uw nummer is ")[1].split(".")[0]
+    ref = chat.text.split("Uw nummer is ")[1].split(".")[0]
     return ref
 
 
@@ -436,7 +436,7 @@ async def test_reopening_a_closed_signal(engine: Engine, team: dict[str, Chat]) 
     await coordinator.tap("Heropenen")
     assert coordinator.last == f"{ref} is heropend."
     await coordinator.command(f"/signaal {ref}")
-    history = coordinator.last.split("Verloop:\n")[1].splitlines()
+    history = coordinator.last.split("Verloop:\n")[1].split("\n\n")[0].splitlines()
     assert history[-2].endswith("afgerond door Dina: Niet bereikbaar"), history
     assert history[-1].endswith("heropend door Dina"), history
     await team["member"].command("/wachtrij")

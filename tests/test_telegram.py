@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,18 +19,9 @@ from bot.channels.telegram_offline import (
     text_update,
 )
 from bot.engine import ActionContext, Engine
+from tests.conftest import TELEGRAM_CHAT
 
-CHAT = 5550001
-
-
-@pytest.fixture
-async def telegram(engine: Engine) -> AsyncIterator[OfflineChat]:
-    request = OfflineRequest()
-    app = build_application("123456:TEST", request=request)
-    await app.initialize()
-    attach_engine(app, engine)
-    yield OfflineChat(app, request, CHAT)
-    await app.shutdown()
+CHAT = TELEGRAM_CHAT
 
 
 async def test_a_whole_report_through_process_update(telegram: OfflineChat, engine: Engine) -> None:
@@ -39,7 +29,13 @@ async def test_a_whole_report_through_process_update(telegram: OfflineChat, engi
     sent = await telegram.send("/start")
     assert sent[-1]["text"] == "Over wie gaat het?"
     labels = [row[0]["text"] for row in sent[-1]["reply_markup"]["inline_keyboard"]]
-    assert labels == ["Over mijzelf", "Over iemand anders", "Over de buurt", "Waarom vraag ik dit?"]
+    assert labels == [
+        "Over mijzelf",
+        "Over iemand anders",
+        "Over de buurt",
+        "Waarom vraag ik dit?",
+        "Wat is er in mijn buurt?",
+    ]
     await telegram.tap("Over iemand anders")
     sent = await telegram.send("Mijn buurman opent zijn post niet meer en ziet er slecht uit.")
     assert sent[-1]["text"].startswith("Gaat het over iemand die geen hulp wil?")
@@ -52,10 +48,12 @@ async def test_a_whole_report_through_process_update(telegram: OfflineChat, engi
     await telegram.tap("Via deze chat")
     await telegram.tap("Ja, dat is goed")
     sent = await telegram.send("Versturen")  # typed instead of tapped
-    assert sent[-1]["chat_id"] == CHAT
-    assert "WS-2026-00001" in sent[-1]["text"]
-    assert "Sociaal wijkteam Zaandam-Oost" in sent[-1]["text"]
-    assert "reply_markup" not in sent[-1]
+    done, offer = sent[-2:]  # the reference, then the offer in the neighbourhood
+    assert done["chat_id"] == CHAT
+    assert "WS-2026-00001" in done["text"]
+    assert "Sociaal wijkteam Zaandam-Oost" in done["text"]
+    assert "reply_markup" not in done
+    assert offer["text"].startswith("Er is ook iets in de buurt dat kan helpen:")
     async with engine.db.transaction() as tx:
         (signal,) = await tx.signals.all()
         person = await tx.people.get(CHAT)

@@ -188,7 +188,7 @@ async def test_one_chats_updates_are_handled_in_order_when_fed_at_once(
         else:
             steps.append((kind, reference.button_data(said)))
             await reference.tap(said)
-    assert "WS-" in request.texts(A)[-1]
+    assert any("WS-" in text for text in request.texts(A)[-2:])
 
     handled: list[int] = []
     original = engine.handle

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
-from bot.engine._runner import (
-    EXPIRED_NOTICE,
+from bot.engine._context import (
     Action,
     ActionContext,
-    Engine,
     Handler,
+    PrivateDesk,
     Service,
     StartFlow,
 )
+from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
+from bot.engine._runner import EXPIRED_NOTICE, Engine
 from bot.engine._sizes import TEXT_LIMIT, fit, shorten, split, units
 from bot.engine._types import Button, Event, EventKind, Reply
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
@@ -31,6 +31,7 @@ __all__ = [
     "Flow",
     "Handler",
     "Invalid",
+    "PrivateDesk",
     "Reply",
     "Service",
     "StartFlow",

@@ -8,13 +8,20 @@ the state in the same transaction as whatever the turn's actions wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.engine._context import (
+    Action,
+    ActionContext,
+    Handler,
+    PrivateDesk,
+    Service,
+)
 from bot.engine._flow import Flow, Option, Step
 from bot.engine._sizes import fit
 from bot.engine._types import Button, Event, EventKind, Reply
@@ -47,64 +54,6 @@ def _normalise(text: str) -> str:
     return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
 
 
-@dataclass
-class ActionContext:
-    """What a named action gets: the open transaction, the chat's state and the turn's facts."""
-
-    tx: Tx
-    state: ConversationState
-    event: Event
-    now: datetime
-    config: Config
-    reader: Language | None = None  # the crisis check and the category suggestion
-    replies: list[Reply] = field(default_factory=list)
-    forget_chat: bool = False  # set by a handler that removed this chat's data
-
-    @property
-    def answers(self) -> dict[str, Any]:
-        return self.state.data.setdefault("answers", {})  # type: ignore[no-any-return]
-
-    @property
-    def vars(self) -> dict[str, Any]:
-        return self.state.data.setdefault("vars", {})  # type: ignore[no-any-return]
-
-    @property
-    def consents(self) -> dict[str, Any]:
-        return self.state.data.setdefault("consents", {})  # type: ignore[no-any-return]
-
-    @property
-    def language(self) -> str:
-        return self.state.language or LANGUAGES[0]
-
-    def say(self, key: str, **params: Any) -> None:
-        self.replies.append(Reply(_(key, **params)))
-
-
-Action = Callable[[ActionContext], Awaitable[str | None]]
-"""A named action; it may return a step id to go to instead of the step's ``next``."""
-
-
-@dataclass(frozen=True)
-class StartFlow:
-    """What a command or button handler returns to start a flow, with values for its texts."""
-
-    flow: str
-    vars: dict[str, Any] = field(default_factory=dict)
-
-
-Handler = Callable[[ActionContext, str], Awaitable[StartFlow | None]]
-"""A service's command (gets the arguments) or button (gets the data after its prefix)."""
-
-
-@dataclass(frozen=True)
-class Service:
-    """Commands and buttons a service adds to the engine; ``start_payload`` gets /start CODE."""
-
-    commands: Mapping[str, Handler] = field(default_factory=dict)
-    buttons: Mapping[str, Handler] = field(default_factory=dict)
-    start_payload: Handler | None = None
-
-
 class Engine:
     """Runs the flows of ``conversations/`` for every chat, whatever the channel."""
 
@@ -131,6 +80,8 @@ class Engine:
         self.commands: dict[str, Handler] = {}
         self.buttons: dict[str, Handler] = {}
         self.start_payload: Handler | None = None
+        self.start_buttons: list[tuple[str, str]] = []
+        self.private: list[PrivateDesk] = []
         # Durable: every update handled is taken out of the inbox and every reply put in the
         # reply queue in the turn's transaction (the Telegram channel; see storage/_inbox.py).
         self.durable = False
@@ -141,6 +92,10 @@ class Engine:
             self.commands.update(service.commands)
             self.buttons.update(service.buttons)
             self.start_payload = service.start_payload or self.start_payload
+            self.start_buttons.extend(service.start_buttons)
+            if service.private is not None:
+                self.private.append(service.private)
+        self.start_step = _first_question(flows[main_flow])
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event in one transaction; an update seen before gets no replies."""
@@ -166,18 +121,40 @@ class Engine:
                     return []
                 state.last_update_id = event.update_id
             turn = _Turn(self, ActionContext(tx, state, event, now, self.config, self.language))
-            with use_language(turn.ctx.language):
-                await turn.run()
-            replies = fit(turn.ctx.replies)
-            queued = await self._queue(tx, event, replies) if self.durable else None
-            if turn.ctx.forget_chat:
-                await tx.conversations.delete(state.chat_id)
+            desk = next((d for d in self.private if d.claims(event, now)), None)
+            if desk is not None:
+                replies = await self._private_turn(turn, desk)
+                queued = await self._queue(tx, event, replies) if self.durable else None
             else:
-                await tx.conversations.save(state, now)
+                with use_language(turn.ctx.language):
+                    await turn.run()
+                replies = fit(turn.ctx.replies)
+                queued = await self._queue(tx, event, replies) if self.durable else None
+                if turn.ctx.forget_chat:
+                    await tx.conversations.delete(state.chat_id)
+                else:
+                    await tx.conversations.save(state, now)
         # Committed: the deferred writes went out in one batch, the queue ids with them.
         if queued is None:
             return replies
         return [replace(r, queue_id=i) for r, i in zip(replies, queued.ids(), strict=True)]
+
+    async def _private_turn(self, turn: _Turn, desk: PrivateDesk) -> list[Reply]:
+        """A turn that stores nothing: the chat's state is read (its language, its open
+        question) but never written, and the desk writes nothing. When durable, the update
+        still leaves the inbox and the replies pass through the reply queue (queued by the caller),
+        which they leave once delivered: afterwards the database is as it was."""
+        ctx = turn.ctx
+        with use_language(ctx.language):
+            found = None
+            if self.language is not None and ctx.event.kind is EventKind.TEXT:
+                found = self.language.crisis(ctx.event.text, compute=False)
+            if found:
+                for crisis in found.ids:
+                    ctx.say(CRISIS_MESSAGES[crisis])
+            elif await desk.handle(ctx) and self.busy(ctx.state, ctx.now):
+                turn.reask()
+        return fit(ctx.replies)
 
     async def _queue(self, tx: Tx, event: Event, replies: list[Reply]) -> QueuedIds:
         """In the turn's transaction: the update leaves the inbox, its replies enter the queue,
@@ -284,6 +261,18 @@ class Engine:
             if count < EXPIRE_BATCH:
                 break
         return total
+
+
+def _first_question(flow: Flow) -> str | None:
+    """The first question of ``flow`` (its start screen), past the texts said before it."""
+    step = flow.steps[flow.start]
+    for _count in range(len(flow.steps)):
+        if step.asks:
+            return step.id
+        if step.kind != "say" or not step.next:
+            return None
+        step = flow.steps[step.next[0].goto]
+    return None
 
 
 class _Turn:
@@ -463,7 +452,7 @@ class _Turn:
             self.reask()
             return
         options = self.visible_options(step)
-        if kind == "a" and index.isdigit() and int(index) < len(options):
+        if kind == "a" and index.isascii() and index.isdigit() and int(index) < len(options):
             await self.answer(step, options[int(index)].value, options[int(index)])
             return
         self.ctx.say(N_("engine.old_button"))
@@ -656,4 +645,6 @@ class _Turn:
         ]
         if step.why:
             buttons.append(Button(_(N_("engine.why_button")), f"w:{ask}"))
+        if self.state.flow == self.engine.main_flow and step.id == self.engine.start_step:
+            buttons += [Button(_(label), data) for label, data in self.engine.start_buttons]
         self.ctx.replies.append(Reply(_(step.text, **params), tuple(buttons)))

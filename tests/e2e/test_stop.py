@@ -19,6 +19,7 @@ from tests.e2e.botapi_stub import BotApiStub
 from tests.e2e.test_telegram_run import start_bot, wait_until_queue_empty
 
 RESIDENTS = [8_000 + n for n in range(300)]
+OFFER_FILE = EXAMPLE_CONFIG.parent / "aanbod.toml"
 QUESTION = "Hoe gaat het nu?"
 
 
@@ -73,7 +74,9 @@ def test_sigterm_in_a_long_check_in_pass_stops_between_two_sends(tmp_path: Path)
     config = tmp_path / "config.toml"
     # Quiet hours off: the test may run at night.
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    config.write_text(text.replace('quiet_hours = "21:00-09:00"', 'quiet_hours = ""'))
+    text = text.replace('quiet_hours = "21:00-09:00"', 'quiet_hours = ""')
+    # The offer file is named relative to the config: here the example's, wherever this is.
+    config.write_text(text.replace('file = "aanbod.toml"', f'file = "{OFFER_FILE}"'))
     asyncio.run(due_checkins(db))
     with BotApiStub() as stub:
         stub.send_delay = 0.05
