@@ -304,10 +304,7 @@ class Feedback:
             ctx.replies.append(
                 Reply(
                     report_text(report, self.config, ctx.language),
-                    document=(
-                        f"rapport-{team}-{quarter}.png",
-                        report_chart(report, self.config, ctx.language),
-                    ),
+                    photo=report_chart(report, self.config, ctx.language),
                 )
             )
         return None
