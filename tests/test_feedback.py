@@ -13,8 +13,6 @@ from bot.engine import Engine
 from bot.feedback import (
     MIN_ANSWERS,
     QuarterReport,
-    previous_quarter,
-    quarter_of,
     quarter_report,
     report_chart,
 )
@@ -178,13 +176,6 @@ async def test_a_council_members_report_without_postcode_goes_to_the_adopted_tea
         (signal,) = await tx.signals.all()
     assert signal.team == "krommenie" and signal.source == "raadslid"
     assert signal.route_reason.startswith("Gemeld door een raadslid")
-
-
-def test_quarters() -> None:
-    from datetime import date
-
-    assert quarter_of(date(2026, 11, 23)) == "2026Q4" and quarter_of(date(2027, 1, 1)) == "2027Q1"
-    assert previous_quarter("2027Q1") == "2026Q4" and previous_quarter("2026Q3") == "2026Q2"
 
 
 async def test_a_log_and_the_report_through_the_application(engine: Engine) -> None:
