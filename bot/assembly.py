@@ -19,6 +19,7 @@ from bot.language import Language
 from bot.relay import Relay
 from bot.rights import Rights
 from bot.team import TeamDesk
+from bot.wijkbeeld import WijkbeeldDesk
 from storage import Database
 
 ACTION_NAMES: tuple[str, ...] = (
@@ -77,5 +78,6 @@ def build_engine(
             Checkins(config).service(),
             Feedback(config).service(),
             Relay(config).service(),
+            WijkbeeldDesk(config).service(),
         ),
     )

@@ -45,9 +45,10 @@ def deadline_for(created_at: datetime, days: int, timezone: ZoneInfo) -> date:
 
 
 @cache
-def _holidays(first_year: int, last_year: int) -> tuple[date, ...]:
-    years = range(first_year, last_year + 1)
-    return tuple(sorted(holidays.country_holidays("NL", years=years)))
+def _calendar(first_year: int, last_year: int) -> numpy.busdaycalendar:
+    """Monday to Friday without the Dutch public holidays of these years, for numpy."""
+    off = holidays.country_holidays("NL", years=range(first_year, last_year + 1))
+    return numpy.busdaycalendar(holidays=sorted(off))
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -56,6 +57,6 @@ def working_days_between(start: date, end: date) -> int:
     first = next_working_day(start)
     if end <= first:
         return 0
-    off = _holidays(first.year, end.year)
     one = timedelta(days=1)
-    return int(numpy.busday_count(first + one, end + one, holidays=list(off)))
+    calendar = _calendar(first.year, end.year)
+    return int(numpy.busday_count(first + one, end + one, busdaycal=calendar))

@@ -133,10 +133,11 @@ COMMANDS = st.sampled_from(
         "code",
         "antwoord",
         "bericht",
+        "wijkbeeld",
         "onbekend",
     ]
 )
-PREFIXES = st.sampled_from(["a", "w", "l", "s", "v", "c", "o", "n", "q", "m", "ra", "x", ""])
+PREFIXES = st.sampled_from(["a", "w", "l", "s", "v", "c", "o", "n", "q", "m", "ra", "x", "wb", ""])
 
 
 def action(world_data: st.SearchStrategy[str]) -> st.SearchStrategy[tuple[str, str]]:
@@ -225,7 +226,9 @@ async def snapshot(engine: Engine) -> str:
         return json.dumps({k: await tx.read(sql) for k, sql in tables.items()}, default=str)
 
 
-TEAM_COMMANDS = st.sampled_from(["wachtrij", "signaal", "rapport", "antwoord", "bericht"])
+TEAM_COMMANDS = st.sampled_from(
+    ["wachtrij", "signaal", "rapport", "antwoord", "bericht", "wijkbeeld"]
+)
 
 
 @PROPERTY_SETTINGS
@@ -244,7 +247,7 @@ TEAM_COMMANDS = st.sampled_from(["wachtrij", "signaal", "rapport", "antwoord", "
                 st.just("button"),
                 st.builds(
                     lambda p, a: f"{p}:{a}",
-                    st.sampled_from(["v", "c", "o", "n", "q", "m", "ra", "f", "h"]),
+                    st.sampled_from(["v", "c", "o", "n", "q", "m", "ra", "f", "h", "wb"]),
                     ANY_TEXT,
                 ),
             ),
