@@ -292,11 +292,12 @@ class Writer:
         return f"- {self.label(key)}: " + "; ".join(self.pieces(key))
 
     def block(self, title: str, keys: list[Key]) -> list[str]:
-        """A title and a line per key; keys whose count is under 5 share one line."""
+        """A title and a line per key; the keys under 5 in both quarters share one line."""
         lines = [title]
         small = 0
         for key in keys:
-            if self.report.now.count(key) == (None, Mark.SMALL) and key[1] is not None:
+            both = (self.report.now.count(key), self.report.before.count(key))
+            if both == ((None, Mark.SMALL), (None, Mark.SMALL)):
                 small += 1
                 continue
             lines.append(self.line(key))

@@ -33,13 +33,17 @@ def quarter_label(quarter: str, lang: str) -> str:
     return translate(N_("wijkbeeld.chart.quarter"), lang, year=quarter[:4], q=quarter[5])
 
 
-def _figure() -> Figure:
+def _figure(title: str, report: Wijkbeeld, config: Config, lang: str) -> tuple[Figure, Axes]:
+    """A phone-sized figure with one plot, titled with the catalog's ``title`` for the team."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=SIZE, dpi=DPI)
+    figure = Figure(figsize=SIZE, dpi=DPI)
+    text = translate(title, lang, team=config.team_name(report.team))
+    figure.suptitle(textwrap.fill(text, 40), fontsize=FONT + 2)
+    return figure, figure.add_subplot()
 
 
-def _empty(figure: Figure, ax: Axes, lang: str) -> None:
+def _empty(ax: Axes, lang: str) -> None:
     ax.axis("off")
     text = translate(N_("wijkbeeld.chart.empty"), lang)
     ax.text(0.5, 0.5, textwrap.fill(text, 30), ha="center", va="center", fontsize=FONT + 2)
@@ -51,18 +55,14 @@ def categories_figure(report: Wijkbeeld, config: Config, lang: str) -> Figure:
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
-    figure = _figure()
-    ax = figure.add_subplot()
-    team = config.team_name(report.team)
-    title = translate(N_("wijkbeeld.chart.categories.title"), lang, team=team)
-    figure.suptitle(textwrap.fill(title, 40), fontsize=FONT + 2)
+    figure, ax = _figure(N_("wijkbeeld.chart.categories.title"), report, config, lang)
     drawn = [
         c
         for c in CATEGORIES
         if any(q.count((None, c))[1] is not Mark.SMALL for q in report.history)
     ]
     if not drawn:
-        _empty(figure, ax, lang)
+        _empty(ax, lang)
         return figure
     height = 0.8 / len(report.history)
     for n, figures in enumerate(report.history):
@@ -102,16 +102,12 @@ def wait_figure(report: Wijkbeeld, config: Config, lang: str) -> Figure:
     with the share picked up in time above it."""
     from matplotlib.ticker import MaxNLocator
 
-    figure = _figure()
-    ax = figure.add_subplot()
-    team = config.team_name(report.team)
-    title = translate(N_("wijkbeeld.chart.wait.title"), lang, team=team)
-    figure.suptitle(textwrap.fill(title, 40), fontsize=FONT + 2)
+    figure, ax = _figure(N_("wijkbeeld.chart.wait.title"), report, config, lang)
     labels = [quarter_label(q.quarter, lang) for q in report.history]
     tallies = [q.derived(GRAND) for q in report.history]
     waits = [median_wait(t) if t else None for t in tallies]
     if all(w is None for w in waits):
-        _empty(figure, ax, lang)
+        _empty(ax, lang)
         return figure
     top = max(w for w in waits if w is not None) or 1.0
     for n, (tally, wait) in enumerate(zip(tallies, waits, strict=True)):

@@ -160,6 +160,23 @@ async def test_a_category_that_would_give_a_small_one_away_is_hidden(
     assert "6 (vorig" not in text
 
 
+async def test_a_category_that_fell_under_five_keeps_its_line(db: Database, config: Config) -> None:
+    """Geldzorgen went from 6 to 2: its own line says so; categories under 5 in both quarters
+    share one line."""
+    await prepare(
+        db,
+        config,
+        [
+            Made(6, "geldzorgen", "1503", MONDAY_Q3, 1),
+            Made(2, "geldzorgen", "1503", MONDAY_Q4, 1),
+            Made(9, "eenzaamheid", "1503", MONDAY_Q4, 1),
+        ],
+    )
+    text = Writer(await report_of(db, config), config, "nl").text()
+    assert "- Geldzorgen of schulden: minder dan 5 (vorig kwartaal 6)" in text
+    assert text.count("- Andere categorieën: minder dan 5") == 2  # per category, in 1503
+
+
 async def test_an_empty_quarter_says_under_five_everywhere(db: Database, config: Config) -> None:
     """No signals: every number is "minder dan 5", and no chart number is invented."""
     report = await report_of(db, config, "2026Q2")
@@ -284,3 +301,22 @@ async def test_a_typo_gets_the_teams_one_may_choose(telegram: dict[str, Any]) ->
     sent = await member.send("/wijkbeeld 2026Q5")
     assert sent[-1]["text"].startswith("Dat ken ik niet: 2026Q5.")
     assert sent[-1]["text"].endswith("U kunt kiezen uit: zaandam-noord.")
+
+
+async def test_help_names_the_wijkbeeld_for_those_who_may_see_it(engine: Engine) -> None:
+    """/hulp of a team member, a council member and a coordinator lists /wijkbeeld; a
+    resident's does not; a new council member hears of it in the welcome."""
+    from tests.conftest import Chat
+
+    council = await join(engine, COUNCIL, "raadslid", "krommenie", "Els")
+    assert "Met /wijkbeeld ziet u wat de signalen zeggen over de wijk." in council.last
+    for chat in (
+        await join(engine, MEMBER, "teamlid", TEAM, "Anna"),
+        council,
+        await join(engine, COORDINATOR, "coordinator", None, "Dina"),
+    ):
+        await chat.command("/hulp")
+        assert "/wijkbeeld" in chat.replies[0].text
+    resident = Chat(engine, RESIDENT)
+    await resident.command("/hulp")
+    assert "/wijkbeeld" not in resident.replies[0].text

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.workdays import add_working_days, deadline_for
-from storage import Database, NewSignal, Tx
+from storage import Database, Tx
 from tests.conftest import AMS
+from tests.test_storage import new_signal
 
 TEAM = "zaandam-noord"
 # Said in every description: a wijkbeeld that printed a description would show it.
@@ -35,39 +36,29 @@ async def make(tx: Tx, config: Config, made: Made) -> None:
     for _n in range(made.count):
         ref = await tx.signals.next_reference("WS", made.created.year)
         postcode = f"{made.postcode4} AB" if made.postcode4 else None
-        signal_id = await tx.signals.create(
-            NewSignal(
-                created_at=made.created,
-                category=made.category,
-                team=made.team,
-                about="ander",
-                description=f"Zorgen om {SECRET}.",
-                postcode=postcode,
-                postcode4=made.postcode4,
-                anonymous=False,
-                source="bewoner",
-                reporter_id=None,
-                subject_knows=False,
-                contact_method="chat",
-                contact_phone=None,
-                deadline=deadline_for(made.created, days, AMS),
-                route_reason="Postcode",
-                language="nl",
-            ),
-            ref,
-            "melder",
+        signal = new_signal(
+            created_at=made.created,
+            category=made.category,
+            team=made.team,
+            about="ander",
+            description=f"Zorgen om {SECRET}.",
+            postcode=postcode,
+            postcode4=made.postcode4,
+            subject_knows=False,
+            deadline=deadline_for(made.created, days, AMS),
         )
+        signal_id = await tx.signals.create(signal, ref, "melder")
         if made.picked_after is not None:
             day = add_working_days(made.created.date(), made.picked_after)
             picked = datetime(day.year, day.month, day.day, 11, 0, tzinfo=AMS)
-            signal = await tx.signals.by_id(signal_id)
-            assert signal is not None
-            await tx.signals.change(signal, picked, "Anna", "opgepakt", "opgepakt")
+            stored = await tx.signals.by_id(signal_id)
+            assert stored is not None
+            await tx.signals.change(stored, picked, "Anna", "opgepakt", "opgepakt")
             if made.outcome is not None:
-                signal = await tx.signals.by_id(signal_id)
-                assert signal is not None
+                stored = await tx.signals.by_id(signal_id)
+                assert stored is not None
                 await tx.signals.change(
-                    signal,
+                    stored,
                     picked + timedelta(hours=2),
                     "Anna",
                     f"afgerond:{made.outcome}",
