@@ -54,8 +54,9 @@ WAIT_TEXTS: dict[float | None, str] = {
 _SIGNALS = (
     "SELECT s.created_at, s.category, s.postcode4, s.status, s.outcome, s.deadline,"
     " (SELECT min(e.at) FROM signal_events e WHERE e.signal_id = s.id AND e.kind = 'opgepakt'),"
-    " (SELECT group_concat(substr(e.kind, 9)) FROM signal_events e WHERE e.signal_id = s.id"
-    " AND e.kind IN ('checkin:beter', 'checkin:hetzelfde', 'checkin:slechter'))"
+    " CASE WHEN s.created_at >= ? THEN (SELECT group_concat(substr(e.kind, 9))"
+    " FROM signal_events e WHERE e.signal_id = s.id"
+    " AND e.kind IN ('checkin:beter', 'checkin:hetzelfde', 'checkin:slechter')) END"
     " FROM signals s WHERE s.team = ? AND s.created_at >= ? AND s.created_at < ?"
 )
 
@@ -94,6 +95,15 @@ class Tally:
         if signal.in_time is not None:
             self.decided += 1
             self.in_time += signal.in_time
+
+    def merge(self, other: Tally) -> None:
+        """Add a cell's tally to a total."""
+        self.count += other.count
+        self.closed += other.closed
+        self.collective += other.collective
+        self.waits += other.waits
+        self.decided += other.decided
+        self.in_time += other.in_time
 
 
 @dataclass(frozen=True)
@@ -141,22 +151,23 @@ def area_order(area: str) -> tuple[bool, str]:
 
 
 def figures_of(quarter: str, signals: Iterable[Counted]) -> QuarterFigures:
-    mine = [s for s in signals if s.quarter == quarter]
-    areas = sorted({s.area for s in mine}, key=area_order)
-    tallies: dict[Key, Tally] = {}
-    for signal in mine:
-        for key in ((signal.area, signal.category), (signal.area, None), (None, signal.category)):
-            tallies.setdefault(key, Tally()).add(signal)
-        tallies.setdefault(GRAND, Tally()).add(signal)
-    counts = protect(areas, CATEGORIES, Counter((s.area, s.category) for s in mine))
-    answers = {
-        answer: protect(
-            areas,
-            CATEGORIES,
-            Counter((s.area, s.category) for s in mine for a in s.answers if a == answer),
-        )
-        for answer in ANSWERS
-    }
+    """The tallies of each cell, and of each total from its cells; the protected tables."""
+    cells: dict[tuple[str, str], Tally] = {}
+    answered: dict[str, Counter[tuple[str, str]]] = {a: Counter() for a in ANSWERS}
+    for signal in signals:
+        if signal.quarter != quarter:
+            continue
+        cell = (signal.area, signal.category)
+        cells.setdefault(cell, Tally()).add(signal)
+        for answer in signal.answers:
+            answered[answer][cell] += 1
+    tallies: dict[Key, Tally] = {cell: tally for cell, tally in cells.items()}
+    for (area, category), tally in cells.items():
+        for total in ((area, None), (None, category), GRAND):
+            tallies.setdefault(total, Tally()).merge(tally)
+    areas = sorted({area for area, _category in cells}, key=area_order)
+    counts = protect(areas, CATEGORIES, {cell: tally.count for cell, tally in cells.items()})
+    answers = {answer: protect(areas, CATEGORIES, answered[answer]) for answer in ANSWERS}
     return QuarterFigures(quarter, tallies, counts, answers)
 
 
@@ -177,10 +188,12 @@ class Wijkbeeld:
 async def read_signals(
     tx: Tx, team: str, quarters: list[str], zone: tzinfo, today: date
 ) -> list[Counted]:
-    """The team's signals made in ``quarters`` (consecutive), in one query through indexes."""
+    """The team's signals made in ``quarters`` (consecutive), in one query through indexes;
+    check-in answers only for the last quarter (the others show none)."""
     start, _end = bounds(quarters[0], zone)
-    _start, end = bounds(quarters[-1], zone)
-    rows = await tx.read(_SIGNALS, (team, to_db_time(start), to_db_time(end)))
+    last, end = bounds(quarters[-1], zone)
+    times = (to_db_time(last), team, to_db_time(start), to_db_time(end))
+    rows = await tx.read(_SIGNALS, times)
     found = []
     for created_at, category, area, status, outcome, deadline, picked_at, answers in rows:
         made = from_db_time(created_at).astimezone(zone).date()

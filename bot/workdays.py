@@ -10,7 +10,7 @@ working days, on the working day after it 1.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -51,6 +51,7 @@ def _calendar(first_year: int, last_year: int) -> numpy.busdaycalendar:
     return numpy.busdaycalendar(holidays=sorted(off))
 
 
+@lru_cache(maxsize=1 << 16)  # a report asks for the same few hundred pairs of days often
 def working_days_between(start: date, end: date) -> int:
     """How many working days after ``start``'s first counting day ``end`` falls (never below
     0): a Monday report picked up on Monday took 0, on Thursday 3, on the Saturday after 4."""
