@@ -403,23 +403,25 @@ class WijkbeeldDesk:
 
     async def show(self, ctx: ActionContext, argument: str) -> StartFlow | None:
         member = await ctx.tx.members.get(ctx.event.user_id)
-        if member is None:
+        allowed: set[str] = set()
+        if member is not None:
+            coordinator = member.role == "coordinator"
+            allowed = set(self.config.teams) if coordinator else set(member.teams | member.adopted)
+        if not allowed:
             ctx.say(N_("wijkbeeld.refused"))
             return None
-        allowed = (
-            set(self.config.teams)
-            if member.role == "coordinator"
-            else member.teams | member.adopted
-        )
         quarter, rest = find_quarter(argument)
         words = rest.split()
         quarter = quarter or current_quarter(ctx.now, self.config.timezone)
         if len(words) > 1 or (words and words[0] not in self.config.teams):
             ctx.say(
-                N_("wijkbeeld.unknown"), words=shorten(rest, 40), teams=", ".join(sorted(allowed))
+                N_("wijkbeeld.unknown"),
+                words=shorten(rest, 40),
+                example=f"{min(allowed)} {quarter}",
+                teams=", ".join(sorted(allowed)),
             )
             return None
-        if not allowed or (words and words[0] not in allowed):
+        if words and words[0] not in allowed:
             ctx.say(N_("wijkbeeld.not_yours"), teams=self.team_names(allowed))
             return None
         if not words and len(allowed) > 1:

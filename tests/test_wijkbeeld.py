@@ -177,6 +177,24 @@ async def test_a_category_that_fell_under_five_keeps_its_line(db: Database, conf
     assert text.count("- Andere categorieën: minder dan 5") == 2  # per category, in 1503
 
 
+async def test_signals_without_a_postcode_are_an_area_of_their_own(
+    db: Database, config: Config
+) -> None:
+    """Reports without a postcode (a council member's, for instance) come last, as such."""
+    await prepare(
+        db,
+        config,
+        [Made(5, "eenzaamheid", None, MONDAY_Q4, 1), Made(6, "eenzaamheid", "1504", MONDAY_Q4, 1)],
+    )
+    report = await report_of(db, config)
+    assert report.areas == ["1504", ""]
+    text = Writer(report, config, "nl").text()
+    assert "\n\nZonder postcode: 5 (vorig kwartaal minder dan 5);" in text
+    assert text.index("Postcode 1504: 6") < text.index("Zonder postcode: 5")
+    rows = list(csv.DictReader(io.StringIO(Writer(report, config, "nl").csv())))
+    assert [r["signals"] for r in rows if r["postcode4"] == "" and r["category"] == "alle"] == ["5"]
+
+
 async def test_an_empty_quarter_says_under_five_everywhere(db: Database, config: Config) -> None:
     """No signals: every number is "minder dan 5", and no chart number is invented."""
     report = await report_of(db, config, "2026Q2")
@@ -299,8 +317,10 @@ async def test_a_typo_gets_the_teams_one_may_choose(telegram: dict[str, Any]) ->
     """An unknown team or a quarter that does not exist: what was not understood, and the ids."""
     member = telegram[str(MEMBER)]
     sent = await member.send("/wijkbeeld 2026Q5")
-    assert sent[-1]["text"].startswith("Dat ken ik niet: 2026Q5.")
-    assert sent[-1]["text"].endswith("U kunt kiezen uit: zaandam-noord.")
+    assert sent[-1]["text"] == (
+        "Dat ken ik niet: 2026Q5. Typ bijvoorbeeld /wijkbeeld zaandam-noord 2026Q4."
+        " U kunt kiezen uit: zaandam-noord."
+    )
 
 
 async def test_help_names_the_wijkbeeld_for_those_who_may_see_it(engine: Engine) -> None:
