@@ -46,9 +46,12 @@ from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Flow, Reply
 from bot.i18n import Catalogs, setup
 from bot.language import Language
+from bot.quarters import current_quarter, previous_quarter
 from bot.retention import purge_by_config
 from bot.rights import forget
+from bot.suppression import GRAND
 from bot.team import create_invite
+from bot.wijkbeeld import wijkbeeld
 from storage import Cipher, Database, to_db_time
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +68,7 @@ ROW_DIGEST_ALL = "Digest of all teams"
 ROW_QUEUE = "/wachtrij, team member"
 ROW_QUEUE_ALL = "/wachtrij, coordinator (all teams)"
 ROW_SIGNAL = "/signaal REF"
+ROW_WIJKBEELD = "/wijkbeeld of the busiest team, last full quarter (figures; with both charts)"
 ROW_EXPORT_CSV = "export --format csv (subprocess)"
 ROW_EXPORT_JSON = "export --format json (subprocess)"
 ROW_PURGE_IDLE = "Nightly purge, nothing due"
@@ -89,6 +93,7 @@ ROWS = (
     ROW_QUEUE,
     ROW_QUEUE_ALL,
     ROW_SIGNAL,
+    ROW_WIJKBEELD,
     ROW_EXPORT_CSV,
     ROW_EXPORT_JSON,
     ROW_PURGE_IDLE,
@@ -331,9 +336,31 @@ async def measure_reads(bench: Bench, path: Path) -> None:
             for _ in range(bench.repeat)
         ]
         bench.table.add(ROW_SIGNAL, f"{ms(median(took_signal))} ({runs(bench.repeat)})", AIM_TURN)
+        await measure_wijkbeeld(bench, engine, member_chat, team)
         await measure_rights(bench, engine)
     finally:
         await db.close()
+
+
+async def measure_wijkbeeld(bench: Bench, engine: Engine, member_chat: int, team: str) -> None:
+    """The figures of four quarters of a team's signals (one query through the index on team and
+    creation time), and ``/wijkbeeld`` as a member asks it: the figures and both charts."""
+    quarter = previous_quarter(current_quarter(NOW, engine.config.timezone))
+    figures, whole = [], []
+    for _ in range(bench.repeat):
+        began = time.perf_counter()
+        async with engine.db.transaction() as tx:
+            made = await wijkbeeld(tx, team, quarter, engine.config, NOW)
+        figures.append(time.perf_counter() - began)
+        asked = event(member_chat, EventKind.COMMAND, f"/wijkbeeld {team} {quarter}")
+        whole.append(await timed(engine.handle(asked)))
+    counted = sum(q.tallies[GRAND].count for q in made.history if GRAND in q.tallies)
+    bench.table.add(
+        ROW_WIJKBEELD,
+        f"{ms(median(figures))}; {ms(median(whole))} ({counted:,} signals in four quarters of"
+        f" {team}; {runs(bench.repeat)})",
+        "-",
+    )
 
 
 async def measure_rights(bench: Bench, engine: Engine) -> None:

@@ -20,6 +20,7 @@ from bot.offer_desk import OfferDesk
 from bot.relay import Relay
 from bot.rights import Rights
 from bot.team import TeamDesk
+from bot.wijkbeeld import WijkbeeldDesk
 from storage import Database
 
 ACTION_NAMES: tuple[str, ...] = (
@@ -82,5 +83,6 @@ def build_engine(
             Feedback(config).service(),
             Relay(config).service(),
             offers.service(),
+            WijkbeeldDesk(config).service(),
         ),
     )

@@ -12,7 +12,6 @@ import errno
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -42,9 +41,12 @@ from bot.language import (
     data_hash,
     training_files,
 )
+from bot.quarters import parse_quarter
 from bot.retention import purge_by_config
 from bot.rights import forget, person_data
 from bot.team import create_invite
+from bot.wijkbeeld import output as wijkbeeld_output
+from bot.wijkbeeld import wijkbeeld
 from storage import Cipher, Database, WrongKeyError
 
 EXIT_PROBLEM = 1
@@ -108,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     person.add_argument("--user", required=True, type=int)
 
     report = commands.add_parser("report", help=_(N_("cli.report.help")))
-    report.add_argument("kind", choices=("feedback",))
+    report.add_argument("kind", choices=("feedback", "wijkbeeld"))
     report.add_argument("--config", required=True, type=Path)
     report.add_argument("--db", required=True, type=Path)
     report.add_argument("--team", required=True)
@@ -388,35 +390,40 @@ async def _person(args: argparse.Namespace) -> int:
 
 
 async def _report(args: argparse.Namespace) -> int:
+    """``report feedback`` or ``report wijkbeeld``: one team's quarter as md, csv or png."""
     if args.out is not None:
         _output(args.out)
+    elif args.format == "png":
+        raise WijksignaalError(_(N_("cli.report.png_needs_out")))
     config, db = await _open_existing(args)
-    if args.team not in config.teams:
-        await db.close()
-        raise WijksignaalError(
-            _(N_("cli.unknown_team"), team=args.team, known=", ".join(config.teams))
-        )
-    if not re.fullmatch(r"\d{4}Q[1-4]", args.quarter.upper()):
-        await db.close()
-        raise WijksignaalError(_(N_("cli.report.quarter"), value=args.quarter))
+    quarter = parse_quarter(args.quarter)
     try:
-        async with db.transaction() as tx:
-            report = await quarter_report(
-                tx, args.team, args.quarter.upper(), with_open_answers=True
-            )
+        if args.team not in config.teams:
+            known = ", ".join(config.teams)
+            raise WijksignaalError(_(N_("cli.unknown_team"), team=args.team, known=known))
+        if quarter is None:
+            raise WijksignaalError(_(N_("cli.report.quarter"), value=args.quarter))
+        async with db.transaction() as tx:  # reads only: never holds the write lock
+            if args.kind == "wijkbeeld":
+                made = await wijkbeeld(tx, args.team, quarter, config, SystemClock().now())
+            else:
+                report = await quarter_report(tx, args.team, quarter, with_open_answers=True)
     finally:
         await db.close()
-    if args.format == "png":
-        content = report_chart(report, config, "nl")
-        if args.out is None:
-            raise WijksignaalError(_(N_("cli.report.png_needs_out")))
-        args.out.write_bytes(content)
-        return 0
-    text = report_csv(report) if args.format == "csv" else report_text(report, config, "nl") + "\n"
-    if args.out is None:
-        sys.stdout.write(text)
+    lang = current_language.get()
+    content: str | bytes
+    if args.kind == "wijkbeeld":
+        content = wijkbeeld_output(made, config, lang, args.format)
+    elif args.format == "png":
+        content = report_chart(report, config, lang)
     else:
-        args.out.write_text(text, encoding="utf-8")
+        content = report_csv(report) if args.format == "csv" else report_text(report, config, lang)
+    if isinstance(content, bytes):
+        args.out.write_bytes(content)
+    elif args.out is None:
+        sys.stdout.write(content.rstrip("\n") + "\n")
+    else:
+        args.out.write_text(content.rstrip("\n") + "\n", encoding="utf-8")
     return 0
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from bot.config import Config
 from bot.engine import Action, ActionContext, Reply, Service, StartFlow
 from bot.i18n import N_, _, translate
+from bot.quarters import previous_quarter, quarter_of
 from bot.redaction import clean_open_answer
 from storage import Tx, to_db_time
 
@@ -31,15 +32,6 @@ NOT_COUNTED = frozenset({"weet_niet", "overslaan"})
 MIN_ANSWERS = 5
 MAX_TEAMS_AT_ONCE = 3
 OPEN_FIELDS = ("went_well", "better")
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def previous_quarter(quarter: str) -> str:
-    year, q = int(quarter[:4]), int(quarter[5])
-    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
 
 
 def month_back(day: date, months: int) -> date:
@@ -304,10 +296,7 @@ class Feedback:
             ctx.replies.append(
                 Reply(
                     report_text(report, self.config, ctx.language),
-                    document=(
-                        f"rapport-{team}-{quarter}.png",
-                        report_chart(report, self.config, ctx.language),
-                    ),
+                    photo=report_chart(report, self.config, ctx.language),
                 )
             )
         return None

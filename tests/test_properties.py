@@ -134,11 +134,12 @@ COMMANDS = st.sampled_from(
         "antwoord",
         "bericht",
         "buurt",
+        "wijkbeeld",
         "onbekend",
     ]
 )
 PREFIXES = st.sampled_from(
-    ["a", "w", "l", "s", "v", "c", "o", "n", "q", "m", "ra", "x", "nb", "ao", "ak", ""]
+    ["a", "w", "l", "s", "v", "c", "o", "n", "q", "m", "ra", "x", "nb", "ao", "ak", "wb", ""]
 )
 
 
@@ -228,7 +229,9 @@ async def snapshot(engine: Engine) -> str:
         return json.dumps({k: await tx.read(sql) for k, sql in tables.items()}, default=str)
 
 
-TEAM_COMMANDS = st.sampled_from(["wachtrij", "signaal", "rapport", "antwoord", "bericht"])
+TEAM_COMMANDS = st.sampled_from(
+    ["wachtrij", "signaal", "rapport", "antwoord", "bericht", "wijkbeeld"]
+)
 
 
 @PROPERTY_SETTINGS
@@ -247,7 +250,7 @@ TEAM_COMMANDS = st.sampled_from(["wachtrij", "signaal", "rapport", "antwoord", "
                 st.just("button"),
                 st.builds(
                     lambda p, a: f"{p}:{a}",
-                    st.sampled_from(["v", "c", "o", "n", "q", "m", "ra", "f", "h"]),
+                    st.sampled_from(["v", "c", "o", "n", "q", "m", "ra", "f", "h", "wb"]),
                     ANY_TEXT,
                 ),
             ),

@@ -2,10 +2,10 @@
 
 The statements are not listed by hand: a day of work (reports, the queue, a signal's view and
 history, picking up and closing, a message to the reporter, check-ins, held messages, digests,
-the rights, the sweep, retention, the export, the command line's lists, the offer after a report
-and at closing) runs with SQLite's trace on, and every statement it ran is explained. A full
-scan of a table that grows with use fails, as does a foreign key whose child column leads no
-index (every delete of its parent would scan).
+the wijkbeeld, the rights, the sweep, retention, the export, the command line's lists, the offer
+after a report and at closing) runs with SQLite's trace on, and every statement it ran is
+explained. A full scan of a table that grows with use fails, as does a foreign key whose child
+column leads no index (every delete of its parent would scan).
 """
 
 from __future__ import annotations
@@ -100,6 +100,8 @@ async def a_day_of_work(engine: Engine, config: Config, clock: FakeClock) -> Non
     await member.say("Wij komen dinsdag langs.")
     await member.tap("Versturen")
     await member.command("/digest")
+    await member.command("/wijkbeeld")
+    await coordinator.command("/wijkbeeld zaandam-noord 2026Q3")
     await resident.command("/mijngegevens")
     async with engine.db.transaction() as tx:
         await hold_back(tx, 42, "Een bericht van de nacht.", clock.now())

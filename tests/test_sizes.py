@@ -37,6 +37,13 @@ def test_fit_puts_buttons_and_file_on_the_last_part() -> None:
     assert [p.document is not None for p in parts] == [False, False, True]
 
 
+def test_fit_puts_a_picture_on_the_last_part() -> None:
+    """A chart under a long text is sent once, after the last part."""
+    long = Reply("\n".join(["regel"] * 1500), photo=b"\x89PNG")
+    parts = fit([long])
+    assert [p.photo for p in parts] == [None, None, b"\x89PNG"]
+
+
 def assert_fits(replies: list[Reply]) -> None:
     assert replies and all(units(r.text) <= TEXT_LIMIT for r in replies)
 

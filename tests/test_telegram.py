@@ -193,3 +193,27 @@ async def test_the_rate_limiter_spreads_messages_instead_of_sending_bursts() -> 
     assert len(request.moments) == 10
     assert request.moments[-1] - request.moments[0] >= 9 / 30 * 0.8
     assert min(gaps) >= 1 / 30 * 0.5, "no two messages left together"
+
+
+async def test_a_picture_goes_with_its_text_as_caption_or_after_it(engine: Engine) -> None:
+    """A short text without buttons is the picture's caption; a long one, or one with buttons,
+    is sent first and the picture after it; a chat that blocked the bot gets neither."""
+    from bot.channels.telegram import send
+    from bot.engine import Button, Reply
+
+    request = OfflineRequest()
+    app = build_application("123456:TEST", request=request)
+    await app.initialize()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(40)
+    assert await send(app.bot, Reply("Signalen per categorie", photo=png), CHAT)
+    (photo,) = request.photos(CHAT)
+    assert photo.params["caption"] == "Signalen per categorie" and photo.files["photo"] == png
+    assert request.sent() == []
+    long = "Wijkbeeld\n" + "regel\n" * 300
+    assert await send(app.bot, Reply(long, (Button("Ja", "x:1"),), photo=png), CHAT)
+    assert [c.method for c in request.calls[-2:]] == ["sendMessage", "sendPhoto"]
+    assert "caption" not in request.calls[-1].params
+    request.blocked_chats.add(CHAT)
+    assert not await send(app.bot, Reply("Grafiek", photo=png), CHAT)
+    assert len(request.photos()) == 2
+    await app.shutdown()

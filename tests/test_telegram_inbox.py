@@ -126,3 +126,19 @@ async def test_a_button_in_a_group_or_inline_message_is_answered(
     assert [c.method for c in request.calls if c.method != "getMe"] == ["answerCallbackQuery"]
     async with engine.db.transaction() as tx:
         assert await tx.read("SELECT * FROM inbox") == []
+
+
+def test_a_queued_reply_keeps_its_picture_and_file() -> None:
+    """A reply in the queue comes back with its buttons, file and picture byte for byte."""
+    from bot.engine import Button
+
+    reply = Reply(
+        "Wijkbeeld",
+        (Button("Ja", "wb:krommenie"),),
+        7,
+        ("a.json", b"{}"),
+        photo=b"\x89PNG\x00\xff",
+        if_blocked="niet aangekomen",
+    )
+    assert Reply.from_json(reply.to_json(), 3) == reply
+    assert Reply.from_json(Reply("Tekst").to_json()).photo is None

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.workdays import add_working_days, deadline_for, is_working_day
+from bot.workdays import (
+    add_working_days,
+    deadline_for,
+    is_working_day,
+    next_working_day,
+    working_days_between,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -46,3 +52,30 @@ def test_easter_monday_and_koningsdag_are_no_working_days() -> None:
 def test_christmas_week_deadline() -> None:
     """Wed 23 Dec 2026 + 3: Thu 24, Mon 28, Tue 29 (Christmas Day and Boxing Day off)."""
     assert add_working_days(date(2026, 12, 23), 3) == date(2026, 12, 29)
+
+
+def test_working_days_between_counts_as_the_deadline_does() -> None:
+    """For every start and end around Christmas and New Year 2026-2027: the working days
+    counted one by one, and a deadline of n days is n working days away."""
+    first = date(2026, 12, 14)
+    for offset in range(30):
+        start = first + timedelta(days=offset)
+        for span in range(40):
+            end = start + timedelta(days=span)
+            counted = sum(
+                1
+                for k in range(1, (end - next_working_day(start)).days + 1)
+                if is_working_day(next_working_day(start) + timedelta(days=k))
+            )
+            assert working_days_between(start, end) == counted, (start, end)
+        for n in range(6):
+            assert working_days_between(start, add_working_days(start, n)) == n
+
+
+def test_working_days_between_examples() -> None:
+    """A Monday report: picked up that Monday 0, Thursday 3, the Saturday after 4; never below 0."""
+    monday = date(2026, 11, 23)
+    assert working_days_between(monday, monday) == 0
+    assert working_days_between(monday, date(2026, 11, 26)) == 3
+    assert working_days_between(monday, date(2026, 11, 28)) == 4
+    assert working_days_between(monday, date(2026, 11, 20)) == 0

@@ -37,7 +37,15 @@ def render(reply: Reply) -> str:
         name, content = reply.document
         lines.append(f"     ({name})")
         lines += [f"     {line}" for line in content.decode().splitlines()]
+    if reply.photo is not None:
+        width, height = picture_size(reply.photo)
+        lines.append("     " + _(N_("console.photo"), width=width, height=height))
     return "\n".join(lines)
+
+
+def picture_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its header (the first chunk, IHDR)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def event_from_line(user_id: int, line: str, buttons: tuple[Button, ...]) -> Event:

@@ -33,7 +33,7 @@ from bot.channels.telegram_inbox import InboxBot, recover, resend
 from bot.channels.telegram_order import ChatOrder
 from bot.checkins import Checkins
 from bot.digests import Digests
-from bot.engine import Engine, Event, EventKind, Reply, fit
+from bot.engine import Engine, Event, EventKind, Reply, fit, units
 from bot.errors import WijksignaalError
 from bot.i18n import N_, _
 
@@ -49,6 +49,7 @@ CONCURRENT_UPDATES = 256
 EXPIRY_SWEEP = timedelta(minutes=10)
 DIGEST_WAKE = timedelta(minutes=1)
 RESEND_AFTER = timedelta(minutes=1)
+CAPTION = 1024  # UTF-16 units Telegram allows under a picture
 
 AppType = Application[
     ExtBot[None], CallbackContext[ExtBot[None], dict, dict, dict], dict, dict, dict, None  # type: ignore[type-arg]
@@ -122,16 +123,21 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def send(bot: Bot, reply: Reply, default_chat: int) -> bool:
     """Send one reply; a chat that blocked the bot is logged, not retried (``False``)."""
     chat_id = reply.chat_id if reply.chat_id is not None else default_chat
+    # A picture with a short text and no buttons: the text is its caption, one message.
+    as_caption = reply.photo is not None and not reply.buttons and units(reply.text) <= CAPTION
     try:
         # A digest or a check-in may be long too: every part within Telegram's limit.
-        for part in fit([reply]):
+        for part in [] if as_caption else fit([reply]):
             await bot.send_message(chat_id, part.text, reply_markup=keyboard(part))
         if reply.document is not None:
             name, content = reply.document
-            if name.endswith(".png"):  # a chart shows inline as a picture
-                await bot.send_photo(chat_id, InputFile(content, filename=name))
-            else:
-                await bot.send_document(chat_id, InputFile(content, filename=name))
+            await bot.send_document(chat_id, InputFile(content, filename=name))
+        if reply.photo is not None:
+            await bot.send_photo(
+                chat_id,
+                InputFile(reply.photo, filename="grafiek.png"),
+                caption=(reply.text or None) if as_caption else None,
+            )
     except Forbidden:
         log.warning("chat %s blocked the bot; message not delivered", chat_id)
         return False

@@ -28,6 +28,7 @@ _DATE = 1_795_000_000
 class SentCall:
     method: str
     params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)  # uploads (a photo, a document)
 
 
 @dataclass
@@ -70,7 +71,7 @@ class OfflineRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         await self.before_call(api_method, params)
-        if api_method == "sendMessage" and int(str(params.get("chat_id"))) in self.blocked_chats:
+        if api_method.startswith("send") and int(str(params.get("chat_id"))) in self.blocked_chats:
             refusal = {
                 "ok": False,
                 "error_code": 403,
@@ -88,7 +89,9 @@ class OfflineRequest(BaseRequest):
                 }
                 return 429, json.dumps(refusal).encode()
         if self.record:
-            self.calls.append(SentCall(api_method, params))
+            files = request_data.multipart_data if request_data else {}
+            uploads = {name: _content(part) for name, part in files.items()}
+            self.calls.append(SentCall(api_method, params, uploads))
         result: Any = True
         if api_method == "getMe":
             result = BOT_USER
@@ -117,6 +120,22 @@ class OfflineRequest(BaseRequest):
     def sent(self) -> list[SentCall]:
         """The messages sent so far (``sendMessage`` calls only)."""
         return [c for c in self.calls if c.method == "sendMessage"]
+
+    def photos(self, chat_id: int | None = None) -> list[SentCall]:
+        """The pictures sent so far (``sendPhoto``), to ``chat_id`` or to anyone; the PNG is in
+        ``files["photo"]``, the caption in ``params``."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "sendPhoto"
+            and (chat_id is None or int(str(c.params["chat_id"])) == chat_id)
+        ]
+
+
+def _content(part: Any) -> bytes:
+    """The bytes of one multipart upload: python-telegram-bot gives (name, content, type)."""
+    content = part[1] if isinstance(part, tuple) else part
+    return content if isinstance(content, bytes) else bytes(content.read())
 
 
 def _user(chat_id: int) -> dict[str, Any]:

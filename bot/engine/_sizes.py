@@ -59,8 +59,8 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 def fit(replies: list[Reply]) -> list[Reply]:
-    """Every reply within the limit: a long one becomes several, its buttons and file on the
-    last part, each part to the same chat."""
+    """Every reply within the limit: a long one becomes several, its buttons, file and picture
+    on the last part, each part to the same chat."""
     fitted: list[Reply] = []
     for reply in replies:
         parts = split(reply.text)
@@ -68,6 +68,6 @@ def fit(replies: list[Reply]) -> list[Reply]:
             fitted.append(reply)
             continue
         for part in parts[:-1]:
-            fitted.append(replace(reply, text=part, buttons=(), document=None))
+            fitted.append(replace(reply, text=part, buttons=(), document=None, photo=None))
         fitted.append(replace(reply, text=parts[-1]))
     return fitted

@@ -75,12 +75,14 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One outgoing message: text, and buttons shown one per row."""
+    """One outgoing message: text, and buttons shown one per row; optionally a file or a
+    picture (a chart, PNG) sent after the text, or under it as its caption when it is short."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     chat_id: int | None = None  # another chat than the one the event came from
     document: tuple[str, bytes] | None = None  # a file to send along: (file name, content)
+    photo: bytes | None = None  # a picture to show in the chat (PNG)
     # Told to the chat the event came from when ``chat_id`` has blocked the bot.
     if_blocked: str | None = None
     # Where the reply waits in the reply queue until Telegram accepted it (durable engines).
@@ -91,12 +93,14 @@ class Reply:
         document = None
         if self.document is not None:
             document = [self.document[0], base64.b64encode(self.document[1]).decode()]
+        photo = base64.b64encode(self.photo).decode() if self.photo is not None else None
         return json.dumps(
             {
                 "text": self.text,
                 "buttons": [[b.label, b.data] for b in self.buttons],
                 "chat_id": self.chat_id,
                 "document": document,
+                "photo": photo,
                 "if_blocked": self.if_blocked,
             },
             ensure_ascii=False,
@@ -106,11 +110,13 @@ class Reply:
     def from_json(cls, payload: str, queue_id: int | None = None) -> Reply:
         data = json.loads(payload)
         document = data.get("document")
+        photo = data.get("photo")
         return cls(
             str(data["text"]),
             tuple(Button(str(label), str(value)) for label, value in data.get("buttons", [])),
             data.get("chat_id"),
             (str(document[0]), base64.b64decode(document[1])) if document else None,
+            base64.b64decode(photo) if photo else None,
             data.get("if_blocked"),
             queue_id,
         )

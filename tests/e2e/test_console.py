@@ -312,6 +312,42 @@ def test_report_feedback_from_the_command_line(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "geen kwartaal" in bad.stderr
 
 
+def test_report_wijkbeeld_from_the_command_line(tmp_path: Path) -> None:
+    """md, csv and png of a prepared database; "2026-Q4" is understood; nothing personal."""
+    import asyncio
+
+    from bot.config import load_config
+    from storage import Cipher, Database
+    from tests.wijkbeeld_data import PLAN, SECRET, prepare
+
+    db = tmp_path / "w.db"
+
+    async def made() -> None:
+        database = await Database.open(db, cipher=Cipher([TEST_KEY]))
+        await prepare(database, load_config(EXAMPLE_CONFIG), PLAN)
+        await database.close()
+
+    asyncio.run(made())
+    config = str(EXAMPLE_CONFIG)
+    args = ("report", "wijkbeeld", "--config", config, "--db", str(db), "--team", "zaandam-noord")
+    md = wijksignaal(*args, "--quarter", "2026-Q4")
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("Wijkbeeld van Sociaal wijkteam Zaandam-Noord, 2026Q4.")
+    assert "- Signalen: 31 (vorig kwartaal 23, +8);" in md.stdout and SECRET not in md.stdout
+    rows = list(
+        csv.DictReader(
+            io.StringIO(wijksignaal(*args, "--quarter", "2026Q4", "--format", "csv").stdout)
+        )
+    )
+    assert rows[0]["postcode4"] == "1503" and rows[0]["signals"] == "10"
+    assert rows[-1]["signals"] == "31"
+    out = tmp_path / "wijkbeeld.png"
+    drawn = wijksignaal(*args, "--quarter", "2026Q4", "--format", "png", "--out", str(out))
+    assert drawn.returncode == 0 and out.read_bytes().startswith(b"\x89PNG")
+    english = wijksignaal(*args, "--quarter", "q4 2026", env={"WIJKSIGNAAL_LANG": "en"})
+    assert english.stdout.startswith("Neighbourhood picture of Sociaal wijkteam Zaandam-Noord")
+
+
 def test_purge_and_backup_from_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "b.db"
     config = str(EXAMPLE_CONFIG)
