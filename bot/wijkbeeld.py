@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from babel.numbers import format_decimal
 
@@ -38,7 +39,7 @@ from bot.i18n import N_, _, translate
 from bot.quarters import bounds, current_quarter, find_quarter, quarter_of, quarters_up_to
 from bot.suppression import GRAND, MIN_COUNT, Key, Mark, Protected, protect
 from bot.workdays import working_days_between
-from storage import Tx, from_db_time, to_db_time
+from storage import Database, Tx, from_db_time, to_db_time
 
 ANSWERS = ("beter", "hetzelfde", "slechter")
 COLLECTIVE = "collectief_aanbod"
@@ -56,9 +57,11 @@ _SIGNALS = (
     " (SELECT min(e.at) FROM signal_events e WHERE e.signal_id = s.id AND e.kind = 'opgepakt'),"
     " CASE WHEN s.created_at >= ? THEN (SELECT group_concat(substr(e.kind, 9))"
     " FROM signal_events e WHERE e.signal_id = s.id"
-    " AND e.kind IN ('checkin:beter', 'checkin:hetzelfde', 'checkin:slechter')) END"
+    " AND e.kind IN ('checkin:beter', 'checkin:hetzelfde', 'checkin:slechter')) END, s.id"
     " FROM signals s WHERE s.team = ? AND s.created_at >= ? AND s.created_at < ?"
+    " AND (s.created_at, s.id) > (?, ?) ORDER BY s.created_at, s.id LIMIT ?"
 )
+PAGE = 2000  # signals per read: a turn of another chat waits for one page at most
 
 
 @dataclass(frozen=True)
@@ -185,17 +188,47 @@ class Wijkbeeld:
         return sorted(found, key=area_order)
 
 
-async def read_signals(
-    tx: Tx, team: str, quarters: list[str], zone: tzinfo, today: date
-) -> list[Counted]:
-    """The team's signals made in ``quarters`` (consecutive), in one query through indexes;
-    check-in answers only for the last quarter (the others show none)."""
+async def _page(
+    tx: Tx, team: str, quarters: list[str], zone: tzinfo, after: tuple[str, int], limit: int
+) -> list[Any]:
     start, _end = bounds(quarters[0], zone)
     last, end = bounds(quarters[-1], zone)
-    times = (to_db_time(last), team, to_db_time(start), to_db_time(end))
-    rows = await tx.read(_SIGNALS, times)
+    times = (to_db_time(last), team, to_db_time(start), to_db_time(end), *after, limit)
+    return await tx.read(_SIGNALS, times)
+
+
+async def read_rows(
+    tx: Tx, team: str, quarters: list[str], zone: tzinfo, page: int = PAGE
+) -> list[Any]:
+    """The team's signals made in ``quarters`` (consecutive), page by page through the index
+    on team and creation time; check-in answers only for the last quarter."""
+    rows: list[Any] = []
+    after = ("", 0)
+    while len(found := await _page(tx, team, quarters, zone, after, page)) == page:
+        rows += found
+        after = (found[-1][0], found[-1][-1])
+    return rows + found
+
+
+async def read_rows_apart(
+    db: Database, team: str, quarters: list[str], zone: tzinfo, page: int = PAGE
+) -> list[Any]:
+    """As :func:`read_rows`, each page in a short transaction of its own (after a turn)."""
+    rows: list[Any] = []
+    after = ("", 0)
+    while True:
+        async with db.transaction() as tx:
+            found = await _page(tx, team, quarters, zone, after, page)
+        rows += found
+        if len(found) < page:
+            return rows
+        after = (found[-1][0], found[-1][-1])
+
+
+def counted(rows: Iterable[Any], zone: tzinfo, today: date) -> list[Counted]:
+    """The rows of :func:`read_rows` as what the figures count."""
     found = []
-    for created_at, category, area, status, outcome, deadline, picked_at, answers in rows:
+    for created_at, category, area, status, outcome, deadline, picked_at, answers, _id in rows:
         made = from_db_time(created_at).astimezone(zone).date()
         due = date.fromisoformat(deadline)
         picked = from_db_time(picked_at).astimezone(zone).date() if picked_at else None
@@ -214,13 +247,21 @@ async def read_signals(
     return found
 
 
-async def wijkbeeld(tx: Tx, team: str, quarter: str, config: Config, now: datetime) -> Wijkbeeld:
-    """The wijkbeeld of ``team`` in ``quarter``, with the three quarters before it."""
+def report_of(
+    rows: Iterable[Any], team: str, quarter: str, config: Config, now: datetime
+) -> Wijkbeeld:
+    """The wijkbeeld of ``team`` in ``quarter`` from its rows (no database needed)."""
     quarters = quarters_up_to(quarter, HISTORY)
     today = now.astimezone(config.timezone).date()
-    signals = await read_signals(tx, team, quarters, config.timezone, today)
+    signals = counted(rows, config.timezone, today)
     history = [figures_of(q, signals) for q in quarters]
     return Wijkbeeld(team, quarter, history[-1], history[-2], history)
+
+
+async def wijkbeeld(tx: Tx, team: str, quarter: str, config: Config, now: datetime) -> Wijkbeeld:
+    """The wijkbeeld of ``team`` in ``quarter``, with the three quarters before it."""
+    rows = await read_rows(tx, team, quarters_up_to(quarter, HISTORY), config.timezone)
+    return report_of(rows, team, quarter, config, now)
 
 
 # -- text and CSV ----------------------------------------------------------------------------
@@ -431,8 +472,16 @@ class WijkbeeldDesk:
             ctx.replies.append(Reply(_(N_("wijkbeeld.which")), buttons))
             return None
         team = words[0] if words else next(iter(allowed))
-        report = await wijkbeeld(ctx.tx, team, quarter, self.config, ctx.now)
-        ctx.replies += await replies(report, self.config, ctx.language)
+        # After the turn, so reading and drawing never hold the database for long.
+        now, language = ctx.now, ctx.language
+
+        async def answer(db: Database) -> list[Reply]:
+            quarters = quarters_up_to(quarter, HISTORY)
+            rows = await read_rows_apart(db, team, quarters, self.config.timezone)
+            report = await asyncio.to_thread(report_of, rows, team, quarter, self.config, now)
+            return await replies(report, self.config, language)
+
+        ctx.later.append(answer)
         return None
 
     def team_names(self, teams: Iterable[str]) -> str:

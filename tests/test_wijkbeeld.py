@@ -340,3 +340,45 @@ async def test_help_names_the_wijkbeeld_for_those_who_may_see_it(engine: Engine)
     resident = Chat(engine, RESIDENT)
     await resident.command("/hulp")
     assert "/wijkbeeld" not in resident.replies[0].text
+
+
+async def test_the_charts_are_drawn_after_the_turn_with_the_database_free(
+    telegram: dict[str, Any], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the query is part of the turn: the figures and both charts come after its commit,
+    so other chats' turns need not wait for the drawing; the pictures still arrive."""
+    import bot.wijkbeeld_chart
+
+    held: list[bool] = []
+    draw = bot.wijkbeeld_chart.charts
+
+    def charts(*args: Any) -> Any:
+        held.append(engine.db._lock.locked())
+        return draw(*args)
+
+    monkeypatch.setattr(bot.wijkbeeld_chart, "charts", charts)
+    member, request = telegram[str(MEMBER)], telegram["request"]
+    sent = await member.send("/wijkbeeld")
+    assert sent[0]["text"].startswith("Wijkbeeld van Sociaal wijkteam Zaandam-Noord, 2026Q4.")
+    assert held == [False], "the database was held while the charts were drawn"
+    assert len(request.photos(MEMBER)) == 2
+    async with engine.db.transaction() as tx:
+        assert await tx.read("SELECT id FROM reply_queue") == [], "every reply was delivered"
+
+
+async def test_the_signals_are_read_page_by_page_with_the_same_result(
+    prepared: Database, config: Config
+) -> None:
+    """Read in pages of three (in one transaction, or each in its own after a turn), the rows
+    are the same as in one read: none skipped at a page's edge, none twice."""
+    from bot.quarters import quarters_up_to
+    from bot.wijkbeeld import HISTORY, read_rows, read_rows_apart
+
+    quarters = quarters_up_to("2026Q4", HISTORY)
+    async with prepared.transaction() as tx:
+        whole = await read_rows(tx, TEAM, quarters, config.timezone, page=10**6)
+        paged = await read_rows(tx, TEAM, quarters, config.timezone, page=3)
+    apart = await read_rows_apart(prepared, TEAM, quarters, config.timezone, page=3)
+    assert len(whole) > 6
+    assert paged == whole and apart == whole
+    assert len({row[-1] for row in whole}) == len(whole)

@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.engine._types import Event, Reply
 from bot.i18n import LANGUAGES, _
 from bot.language import Language
-from storage import ConversationState, Tx
+from storage import ConversationState, Database, Tx
 
 
 @dataclass
@@ -26,6 +26,10 @@ class ActionContext:
     reader: Language | None = None  # the crisis check and the category suggestion
     replies: list[Reply] = field(default_factory=list)
     forget_chat: bool = False  # set by a handler that removed this chat's data
+    # Work left for after the turn's commit, so it does not hold the database (see
+    # Engine._afterwards): it gets the database for short transactions of its own and gives
+    # more replies for this chat.
+    later: list[Callable[[Database], Awaitable[list[Reply]]]] = field(default_factory=list)
 
     @property
     def answers(self) -> dict[str, Any]:

@@ -135,9 +135,30 @@ class Engine:
                 else:
                     await tx.conversations.save(state, now)
         # Committed: the deferred writes went out in one batch, the queue ids with them.
-        if queued is None:
-            return replies
-        return [replace(r, queue_id=i) for r, i in zip(replies, queued.ids(), strict=True)]
+        if queued is not None:
+            replies = [replace(r, queue_id=i) for r, i in zip(replies, queued.ids(), strict=True)]
+        if turn.ctx.later:
+            replies += await self._afterwards(turn.ctx)
+        return replies
+
+    async def _afterwards(self, ctx: ActionContext) -> list[Reply]:
+        """The work a handler left for after the turn (the wijkbeeld: reading page by page,
+        counting, drawing), run without holding the database but for its own short reads;
+        its replies are queued in a short transaction of their own. The bot stopping in
+        between loses only these replies: the work stored nothing, and asking again gives
+        them."""
+        more: list[Reply] = []
+        with use_language(ctx.language):
+            for work in ctx.later:
+                more += await work(self.db)
+        more = fit(more)
+        if not self.durable or not more:
+            return more
+        async with self.db.transaction() as tx:
+            queued = tx.reply_queue.add_later(
+                self._addressed(more, ctx.event.chat_id), self.clock.now()
+            )
+        return [replace(r, queue_id=i) for r, i in zip(more, queued.ids(), strict=True)]
 
     async def _private_turn(self, turn: _Turn, desk: PrivateDesk) -> list[Reply]:
         """A turn that stores nothing: the chat's state is read (its language, its open
