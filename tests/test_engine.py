@@ -339,7 +339,7 @@ async def test_idioms_do_not_raise_the_alarm(chat: Chat) -> None:
 @pytest.mark.parametrize(
     ("role", "team", "first_line", "names"),
     [
-        (None, None, "Zo werkt deze chat:", ["/start", "/mijngegevens"]),
+        (None, None, "Zo werkt deze chat:", ["/start", "/buurt", "/mijngegevens"]),
         (
             "raadslid",
             "zaandam-noord",

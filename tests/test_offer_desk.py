@@ -228,6 +228,8 @@ async def test_without_an_offer_the_bot_works_as_before(
     await report_to_summary(chat)
     await chat.tap("Versturen")
     assert len(chat.replies) == 1 and chat.last.startswith("Dank u wel.")
+    await chat.command("/hulp")
+    assert "/start" in chat.replies[0].text and "/buurt" not in chat.replies[0].text
 
 
 # -- the team closes with "collectief aanbod" ----------------------------------------------

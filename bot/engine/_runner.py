@@ -417,7 +417,11 @@ class _Turn:
                 self.ctx.say(N_("engine.nothing_to_stop"))
         elif name == "hulp" or name == "help":
             member = await self.ctx.tx.members.get(self.ctx.event.user_id)
-            self.ctx.say(HELP.get(member.role if member else "bewoner", HELP["bewoner"]))
+            role = member.role if member else "bewoner"
+            if role == "bewoner" and self.ctx.config.offer is not None:
+                self.ctx.say(N_("engine.help.with_buurt"))  # the same, with /buurt
+            else:
+                self.ctx.say(HELP.get(role, HELP["bewoner"]))
             self.reask()
         elif name == "privacy":
             self.ctx.say(N_("engine.privacy"))
