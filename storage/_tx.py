@@ -9,9 +9,10 @@ conversation along costs one round trip for its writes.
 
 The SQLite transaction is opened lazily, at the first write (``BEGIN IMMEDIATE``); a batch of
 one statement with nothing begun runs alone, atomic by itself. Reads before the first write run
-outside the transaction: that is safe because a chat's state is written over the version it was
-read at (storage/_conversations.py), so a turn that raced another process is rolled back and run
-again.
+outside the transaction. One process handles a chat's turns in order; a chat's state is written
+only over the version it was read at (storage/_conversations.py), so a turn that raced another
+process over the state is rolled back and run again. Other rows a turn read before its first
+write (a signal, a person) are not guarded that way.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ async def on_thread(conn: aiosqlite.Connection, function: Callable[..., Any], *a
     public way to send several statements in one call, so this is the one place that uses it
     (tests/test_storage.py fails first if a new aiosqlite changes it)."""
     return await conn._execute(function, conn._conn, *args)  # type: ignore[no-untyped-call]
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _run_batch(conn: sqlite3.Connection, batch: list[Deferred], begin: bool, commit: bool) -> None:
@@ -167,8 +173,10 @@ class Tx:
 
     async def abort(self) -> None:
         self._deferred = []
-        if self.conn.in_transaction:
-            await self.conn.execute("ROLLBACK")
+        if self.begun or self.conn.in_transaction:
+            # Asked on aiosqlite's thread, in order: a batch still waiting there (a cancelled
+            # turn) has opened its transaction by then, and is rolled back too.
+            await on_thread(self.conn, _rollback)
         self.begun = False
         for action in self._after_abort:
             action()

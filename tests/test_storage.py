@@ -252,3 +252,40 @@ async def test_an_unopenable_database_is_a_storage_error(tmp_path: Path) -> None
     blocker.write_text("x")
     with pytest.raises(StorageError):
         await Database.open(blocker / "db.sqlite", cipher=Cipher([TEST_KEY]))
+
+
+async def test_a_turn_cancelled_while_its_batch_waits_leaves_no_transaction_open(
+    db: Database,
+) -> None:
+    """A turn cancelled while its batch still waits for aiosqlite's thread: the batch runs
+    later and opens its transaction; the rollback, queued after it, closes it again, so the
+    next unit of work commits for real."""
+    import asyncio
+    import time
+
+    from storage._tx import on_thread
+
+    conn = db.connection
+    busy = asyncio.ensure_future(on_thread(conn, lambda _c: time.sleep(0.2)))
+    reached = asyncio.Event()
+
+    async def turn() -> None:
+        async with db.transaction() as tx:
+            await tx.conversations.save(ConversationState(5, flow="melding"), NOW)
+            reached.set()
+            await tx.read("SELECT 1")  # sends the batch, which waits behind the sleep
+
+    task = asyncio.ensure_future(turn())
+    await reached.wait()
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await busy
+    await on_thread(conn, lambda _c: None)  # everything queued before has run
+    assert not conn.in_transaction
+    async with db.transaction() as tx:
+        await tx.signals.next_reference("WS", 2026)
+    async with db.transaction() as tx:
+        assert await tx.read("SELECT last FROM reference_counters") == [(1,)]
+        assert (await tx.conversations.get(5, fresh=True)).flow is None
