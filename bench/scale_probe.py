@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.memory import resident_mb
 from bot import assembly
 from bot.channels.telegram import (
-    attach_engine,
+    attach_services,
     build_application,
     recover_at_start,
     send,
@@ -28,11 +28,9 @@ from bot.channels.telegram_offline import OfflineChat, OfflineRequest, button_up
 from bot.checkins import Checkins
 from bot.clock import SystemClock
 from bot.config import load_config
-from bot.digests import Digests
 from bot.engine import Reply
 from bot.i18n import Catalogs, setup
 from bot.keys import load_cipher
-from bot.retention import purge_by_config
 from storage import Database
 
 CHAT_BASE = 8_000_000_000
@@ -56,17 +54,7 @@ async def probe(config_path: Path, db_path: Path, chats: int) -> dict[str, float
     app = build_application("123456:PROBE", request=request, rate_limit=True)
     db = await Database.open(db_path, cipher=load_cipher(config))
     engine = assembly.build_engine(db, config, SystemClock(), flows)
-
-    async def nightly() -> None:
-        await purge_by_config(db, config, engine.clock.now())
-
-    attach_engine(
-        app,
-        engine,
-        Digests(config),
-        nightly=(nightly, config.timezone),
-        checkins=Checkins(config),
-    )
+    attach_services(app, engine)  # as `wijksignaal run` does
     await app.initialize()
     await recover_at_start(app)
     ready = time.perf_counter()

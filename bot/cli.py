@@ -21,11 +21,9 @@ from babel.dates import format_datetime
 
 from bot import assembly, exporting, offer_io
 from bot.channels.console import run_console
-from bot.checkins import Checkins
 from bot.checks import catalog_problems
 from bot.clock import SystemClock
 from bot.config import Config, load_config
-from bot.digests import Digests
 from bot.domain import ROLES
 from bot.engine import Engine, Flow
 from bot.errors import ModelUnavailable, WijksignaalError
@@ -177,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     config, flows = _load(args.config)
     from bot.channels.telegram import (
         ENGINE_KEY,
-        attach_engine,
+        attach_services,
         build_application,
         recover_at_start,
         stop_cleanly,
@@ -194,20 +192,7 @@ def _run(args: argparse.Namespace) -> int:
     async def open_db(application: object) -> None:
         db = await Database.open(args.db, cipher=load_cipher(config))
         engine = _engine(db, config, flows)
-
-        async def nightly() -> None:
-            result = await purge_by_config(
-                db, config, engine.clock.now(), stopping=lambda: engine.stopping
-            )
-            logging.getLogger(__name__).info("retention: %s", result)
-
-        attach_engine(
-            app,
-            engine,
-            Digests(config),
-            nightly=(nightly, config.timezone),
-            checkins=Checkins(config),
-        )
+        attach_services(app, engine)
         # Asked to stop, long passes end between two sends, so the job queue's wait is short.
         stop_cleanly(app, engine)
         # Before polling starts: what a crash left queued or unhandled goes first.

@@ -54,6 +54,8 @@ def test_the_example_offer_loads_with_the_example_config(config: Config) -> None
 
 
 def test_a_good_activity_is_read_with_its_defaults(tmp_path: Path) -> None:
+    """A complete activity loads; fields left out get their defaults (no phone, no notes,
+    holidays kept)."""
     (activity,) = load(tmp_path, GOOD).activities
     assert activity.id == "koffie" and activity.kind == "koffieochtend"
     assert [r.text for r in activity.when] == ["di 10:00-12:00"]
@@ -77,6 +79,8 @@ def test_labels_are_taken_for_ids_and_the_phone_is_kept_in_one_form(tmp_path: Pa
 def test_every_problem_of_an_activity_is_one_line_naming_file_activity_and_field(
     tmp_path: Path,
 ) -> None:
+    """A bad activity gives one line per problem, each naming the file, the activity and the
+    field."""
     text = """
 [[activity]]
 id = "wandel"
@@ -112,6 +116,7 @@ colour = "groen"
 
 
 def test_required_fields_and_ids_are_checked(tmp_path: Path) -> None:
+    """An activity with only a bad id is told every missing field, one line each."""
     lines = offer_problems(tmp_path, '[[activity]]\nid = "Koffie Ochtend"\n')
     assert len(lines) == 7
     for field in ("id", "name", "kind", "place", "address", "when", "postcodes"):
@@ -119,11 +124,13 @@ def test_required_fields_and_ids_are_checked(tmp_path: Path) -> None:
 
 
 def test_a_name_fits_on_a_button(tmp_path: Path) -> None:
+    """A name over 60 characters is refused: the team picks it on a button."""
     lines = offer_problems(tmp_path, GOOD.replace('"Koffieochtend"', '"' + "K" * 61 + '"'))
     assert len(lines) == 1 and "koffie.name: is te lang; hoogstens 60 tekens" in lines[0]
 
 
 def test_an_id_used_twice_is_an_error(tmp_path: Path) -> None:
+    """Two activities with one id: the second is named as the problem."""
     lines = offer_problems(tmp_path, GOOD + GOOD)
     assert lines == [
         f"{tmp_path / 'aanbod.toml'}: activity[1] koffie.id:"
@@ -198,6 +205,7 @@ def test_the_offer_section_is_strict_and_optional(tmp_path: Path) -> None:
 
 
 def test_the_offer_file_is_relative_to_the_config(tmp_path: Path) -> None:
+    """The offer file's path is read relative to the config file, wherever that lives."""
     shutil.copy(ROOT / "config" / "aanbod.toml", tmp_path / "aanbod.toml")
     shutil.copy(EXAMPLE_CONFIG, tmp_path / "gemeente.toml")
     config = load_config(tmp_path / "gemeente.toml")
@@ -205,6 +213,7 @@ def test_the_offer_file_is_relative_to_the_config(tmp_path: Path) -> None:
 
 
 def test_matching_by_full_postcode_pc4_and_category_soonest_first(tmp_path: Path) -> None:
+    """Matching takes PC6 ranges, PC4 and the category into account, the soonest meeting first."""
     text = GOOD + GOOD.replace('id = "koffie"', 'id = "eten"').replace(
         'when = ["di 10:00-12:00"]', 'when = ["ma 17:00"]'
     ).replace('postcodes = ["1503"]', 'postcodes = ["1503AA-1503AZ", "1600"]').replace(

@@ -82,6 +82,8 @@ async def test_an_unanswered_offer_changes_nothing(chat: Chat, engine: Engine) -
 
 
 async def test_only_the_reporter_can_answer(chat: Chat, engine: Engine) -> None:
+    """Another chat pressing the reporter's offer button changes nothing and hears the question
+    is closed."""
     await report_to_summary(chat)
     await chat.tap("Versturen")
     data = chat.button("Ja, graag").data
@@ -94,6 +96,7 @@ async def test_only_the_reporter_can_answer(chat: Chat, engine: Engine) -> None:
 
 
 async def test_without_contact_the_offer_is_shown_without_a_question(chat: Chat) -> None:
+    """A reporter who wants no contact sees the activities but is not asked to discuss them."""
     await report_until_consent(chat)
     await chat.tap("Ja, dat is goed")
     await chat.tap("Liever geen contact")
@@ -107,6 +110,7 @@ async def test_without_contact_the_offer_is_shown_without_a_question(chat: Chat)
 async def test_no_offer_without_consent_postcode_or_a_matching_activity(
     chat: Chat, engine: Engine, case: str
 ) -> None:
+    """No offer after an anonymous report, without a postcode, or where no activity serves it."""
     await report_until_consent(
         chat, postcode={"no postcode": "Weet ik niet", "nothing there": "9999"}.get(case, "1503")
     )
@@ -174,6 +178,8 @@ async def test_buurt_stores_nothing_and_the_report_goes_on(
 
 
 async def test_the_start_screen_button_and_a_wrong_postcode(telegram: OfflineChat) -> None:
+    """The start-screen button asks a postcode, asks again after a wrong one, lists, then
+    returns to the open question."""
     await telegram.send("/start")
     sent = await telegram.tap("Wat is er in mijn buurt?")
     assert sent[-1]["text"].startswith("Voor welke postcode")
@@ -188,6 +194,7 @@ async def test_the_start_screen_button_and_a_wrong_postcode(telegram: OfflineCha
 
 
 async def test_buurt_with_a_postcode_lists_at_most_five(chat: Chat) -> None:
+    """/buurt with a postcode lists five activities at most and says how many more there are."""
     await chat.command("/buurt 1503 AB")
     await chat.tap("Alles laten zien")
     listing = chat.last
@@ -196,6 +203,7 @@ async def test_buurt_with_a_postcode_lists_at_most_five(chat: Chat) -> None:
 
 
 async def test_a_postcode_without_activities_says_so(chat: Chat) -> None:
+    """A postcode no activity serves gets a plain answer, not an empty list."""
     await chat.command("/buurt 9999")
     assert chat.last.startswith("Wij kennen nog geen activiteiten bij postcode 9999.")
 
@@ -246,6 +254,8 @@ async def close_collectively(member: Chat, ref: str) -> None:
 async def test_closing_with_an_activity_tells_the_reporter_which_and_when(
     engine: Engine,
 ) -> None:
+    """Closing with a collective offer lists the matching activities first; the reporter hears
+    which one and when."""
     member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
     ref = await report(engine, Chat(engine, RESIDENT))
     await close_collectively(member, ref)
@@ -272,6 +282,7 @@ async def test_closing_with_an_activity_tells_the_reporter_which_and_when(
 
 
 async def test_another_activity_is_named_by_the_team(engine: Engine) -> None:
+    """'Ander aanbod' takes a short name of the team's own; the reporter hears it."""
     member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
     ref = await report(engine, Chat(engine, RESIDENT))
     await close_collectively(member, ref)

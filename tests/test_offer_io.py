@@ -32,6 +32,8 @@ def municipality(tmp_path: Path) -> Path:
 def test_good_rows_are_merged_by_id_and_bad_rows_reported_with_their_line(
     municipality: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The import writes the good rows (new or replacing by id) and names every bad row by its
+    line."""
     before = load_config(municipality).offer
     assert before is not None
     status = import_file(municipality, EXPORT)
@@ -63,6 +65,7 @@ def test_good_rows_are_merged_by_id_and_bad_rows_reported_with_their_line(
 
 
 def test_a_first_import_makes_the_offer_file(municipality: Path) -> None:
+    """Without an offer file yet, the import creates it from the CSV."""
     (municipality.parent / "aanbod.toml").unlink()
     good = municipality.parent / "goed.csv"
     good.write_text("\n".join(EXPORT.read_text(encoding="utf-8").splitlines()[:3]) + "\n")
@@ -75,6 +78,7 @@ def test_a_first_import_makes_the_offer_file(municipality: Path) -> None:
 
 
 def test_missing_columns_stop_the_import_and_write_nothing(municipality: Path) -> None:
+    """A CSV without the mapped columns is refused as a whole; the offer file is untouched."""
     target = municipality.parent / "aanbod.toml"
     before = target.read_bytes()
     wrong = municipality.parent / "fout.csv"
@@ -89,6 +93,7 @@ def test_missing_columns_stop_the_import_and_write_nothing(municipality: Path) -
 
 
 def test_a_broken_offer_file_is_not_overwritten(municipality: Path) -> None:
+    """An offer file with problems is never overwritten by an import."""
     target = municipality.parent / "aanbod.toml"
     target.write_text('[[activity]]\nid = "x"\n', encoding="utf-8")
     with pytest.raises(WijksignaalError) as caught:
@@ -100,6 +105,8 @@ def test_a_broken_offer_file_is_not_overwritten(municipality: Path) -> None:
 def test_the_list_shows_the_matching_activities_with_their_next_date(
     municipality: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """aanbod list shows what serves a postcode and category with the next date, and refuses bad
+    input."""
     clock = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=AMS))
     assert list_offer(municipality, "1503 AB", "eenzaamheid", clock) == 0
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]

@@ -24,6 +24,8 @@ SERVING = (
 async def test_the_signal_shows_what_serves_it_and_what_the_reporter_said(
     engine: Engine,
 ) -> None:
+    """/signaal shows the activities serving an open signal, what was offered and the reporter's
+    answer."""
     member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
     resident = Chat(engine, RESIDENT)
     ref = await report(engine, resident)
@@ -39,6 +41,7 @@ async def test_the_signal_shows_what_serves_it_and_what_the_reporter_said(
 
 
 async def test_a_closed_signal_shows_no_activities_serving_it(engine: Engine) -> None:
+    """A closed signal lists no activities any more, but keeps what was offered in its history."""
     member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
     ref = await report(engine, Chat(engine, RESIDENT))
     await claim_and_close(member, ref)

@@ -75,6 +75,7 @@ def test_the_next_meeting_is_strictly_after_now() -> None:
 
 
 def test_the_earliest_of_several_rules_wins() -> None:
+    """With several rules, the next meeting is the earliest of them all."""
     rules = [parse_rule("do 10:00"), parse_rule("ma en wo 14:00")]
     meeting = next_occurrence(rules, datetime(2026, 11, 23, 15, 0, tzinfo=AMS), AMS)
     assert meeting is not None and meeting.rule.text == "ma en wo 14:00"
@@ -145,6 +146,7 @@ def test_wall_time_holds_when_summer_time_ends() -> None:
 def test_public_holidays_are_skipped_only_when_the_activity_says_so(
     rule: str, after: datetime, with_holidays: datetime, skipping: datetime
 ) -> None:
+    """A meeting on a public holiday is skipped only for an activity that asks for it."""
     start = after.replace(tzinfo=AMS)
     assert next_local(rule, start) == with_holidays.replace(tzinfo=AMS)
     assert next_local(rule, start, skip=True) == skipping.replace(tzinfo=AMS)
@@ -168,6 +170,7 @@ def test_a_fifth_weekday_meets_only_in_months_that_have_one() -> None:
     ],
 )
 def test_the_last_weekday_of_months_of_every_length(after: datetime, expected: datetime) -> None:
+    """'laatste vr van de maand' finds the last Friday in months of 28 to 31 days."""
     rule = "laatste vr van de maand 12:00-13:30"
     assert next_local(rule, after.replace(tzinfo=AMS)) == expected.replace(tzinfo=AMS)
 
@@ -188,6 +191,7 @@ def test_december_runs_into_january() -> None:
 
 
 def test_a_meeting_is_shown_in_words_in_the_readers_language() -> None:
+    """A meeting is written out in Dutch or English, in the municipality's time zone."""
     meeting = next_occurrence([parse_rule("di 10:00")], datetime(2026, 11, 27, tzinfo=AMS), AMS)
     assert meeting is not None
     assert format_meeting(meeting, AMS, "nl") == "dinsdag 1 december, 10:00"

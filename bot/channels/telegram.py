@@ -36,6 +36,7 @@ from bot.digests import Digests
 from bot.engine import Engine, Event, EventKind, Reply, fit, units
 from bot.errors import WijksignaalError
 from bot.i18n import N_, _
+from bot.retention import purge_by_config
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
@@ -222,6 +223,26 @@ async def _expire(context: ContextTypes.DEFAULT_TYPE) -> None:
     count = await engine.expire_stale()
     if count:
         log.info("wiped %d silent conversations", count)
+
+
+def attach_services(app: AppType, engine: Engine) -> None:
+    """The engine with everything ``wijksignaal run`` gives it: the digests, the nightly
+    retention (ending between two batches when the bot is asked to stop) and the check-ins."""
+    config = engine.config
+
+    async def nightly() -> None:
+        result = await purge_by_config(
+            engine.db, config, engine.clock.now(), stopping=lambda: engine.stopping
+        )
+        log.info("retention: %s", result)
+
+    attach_engine(
+        app,
+        engine,
+        Digests(config),
+        nightly=(nightly, config.timezone),
+        checkins=Checkins(config),
+    )
 
 
 def stop_cleanly(app: AppType, engine: Engine) -> None:
