@@ -239,7 +239,7 @@ def labelled_texts() -> list[str]:
     """Every labelled message the repository holds (training files and held-out sets)."""
     paths = [
         *training_files(),
-        ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
+        ROOT / "tests" / "data" / "dev-signals.jsonl",
         ROOT / "tests" / "data" / "extra-signals.jsonl",
     ]
     return [row.text for row in read_labelled(p for p in paths if p.is_file())]

@@ -28,7 +28,7 @@ from bot.domain import ROLES
 from bot.engine import Engine, Flow
 from bot.errors import ModelUnavailable, WijksignaalError
 from bot.feedback import quarter_report, report_chart, report_csv, report_text
-from bot.i18n import N_, Catalogs, _, current_language, setup
+from bot.i18n import N_, Catalogs, _, current_language, label, setup
 from bot.keys import load_cipher, read_key_file, write_new_key
 from bot.language import (
     HEAD_FILE,
@@ -506,7 +506,7 @@ def _classify(args: argparse.Namespace) -> int:
         print(
             _(
                 N_("cli.classify.result"),
-                label=_(f"category.{result['category']}"),
+                label=label("category", result["category"]),
                 category=result["category"],
                 confidence=f"{result['confidence']:.2f}",
                 cues=", ".join(result["cues"]) or "-",

@@ -92,6 +92,14 @@ def _(key: str, /, **params: Any) -> str:
     return get_catalogs().gettext(key, current_language.get(), params)
 
 
+def label(*parts: str) -> str:
+    """Translate the key made of ``parts``, such as ``label("status", status)`` for
+    ``status.nieuw``: the keys of fixed ids, each marked with :func:`N_` where its ids are listed
+    (extraction cannot read a key built at run time)."""
+    key = ".".join(parts)
+    return _(key)
+
+
 def N_(key: str, /) -> str:
     """Mark ``key`` for extraction without translating it now."""
     return key

@@ -16,7 +16,7 @@ from bot.checkins import plan as plan_checkin
 from bot.checkins import wants_chat_contact
 from bot.domain import parse_postcode
 from bot.engine import Action, ActionContext, shorten, units
-from bot.i18n import N_, _, translate
+from bot.i18n import N_, _, label, translate
 from bot.language import Language
 from bot.redaction import Finding, find_details, remove_details
 from bot.routing import Route
@@ -172,9 +172,9 @@ async def prepare_summary(ctx: ActionContext) -> str | None:
     else:
         a.pop("long", None)
     ctx.vars.update(
-        about=_(f"melding.about.{a['about']}"),
+        about=label("melding.about", a["about"]),
         description=description,
-        category=_(f"category.{a['category']}"),
+        category=label("category", a["category"]),
         postcode=_(N_("summary.postcode_unknown")) if postcode == UNKNOWN_POSTCODE else postcode,
         contact=contact,
     )

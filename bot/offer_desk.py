@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.config import Config
 from bot.domain import CATEGORIES, Postcode, parse_postcode
 from bot.engine import Action, ActionContext, Button, Event, EventKind, Reply, Service, StartFlow
-from bot.i18n import N_, _
+from bot.i18n import N_, _, label
 from bot.offer import Offer
 from bot.offer_views import OTHER, activity_block, activity_line
 from bot.team import TeamDesk
@@ -123,7 +123,7 @@ class OfferDesk:
             return True
         data = f"{PRIVATE_BUTTON}:{postcode.compact}"
         buttons = [Button(_(N_("offer.buurt.all")), f"{data}:{ALL}")]
-        buttons += [Button(_(f"category.{c}"), f"{data}:{c}") for c in categories]
+        buttons += [Button(label("category", c), f"{data}:{c}") for c in categories]
         ctx.replies.append(Reply(_(N_("offer.buurt.which")), tuple(buttons)))
         return False
 
@@ -141,7 +141,7 @@ class OfferDesk:
             head = _(
                 N_("offer.buurt.head_category"),
                 postcode=str(postcode),
-                category=_(f"category.{category}"),
+                category=label("category", category),
             )
         parts = [head, *blocks]
         if len(found) > LISTED:

@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.engine import ActionContext, Button, Reply, Service, StartFlow
-from bot.i18n import N_, _
+from bot.i18n import N_, _, label
 from storage import OFFER_AFTER_REPORT, Tx, to_db_time
 
 WITHDRAWABLE = ("contact", "vrijwilliger")
@@ -180,8 +180,8 @@ class Rights:
                     date=format_date(
                         datetime.fromisoformat(s["created_at"]), "d MMMM y", locale=ctx.language
                     ),
-                    category=_(f"category.{s['category']}"),
-                    status=_(f"status.{s['status']}"),
+                    category=label("category", s["category"]),
+                    status=label("status", s["status"]),
                     consents=", ".join(given),
                 )
             )

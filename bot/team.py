@@ -23,7 +23,7 @@ from bot.checkins import plan as plan_checkin
 from bot.config import Config
 from bot.domain import CATEGORIES, CONSENT_PURPOSES, STATUSES
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow, shorten
-from bot.i18n import N_, _, translate
+from bot.i18n import N_, _, label, translate
 from bot.offer_views import activity_question, record_closing, signal_section
 from bot.rights import purpose_label
 from bot.workdays import add_working_days
@@ -239,7 +239,7 @@ class TeamDesk:
         return member, signal
 
     def status_label(self, signal: StoredSignal) -> str:
-        return _(f"status.{signal.status}")
+        return label("status", signal.status)
 
     # -- invites ---------------------------------------------------------------------------
 
@@ -309,7 +309,7 @@ class TeamDesk:
         if re.fullmatch(r"[1-9][0-9]{3}", wanted):
             return lambda s: s.postcode4 == wanted
         for category in CATEGORIES:
-            if wanted in (category, _(f"category.{category}").casefold()):
+            if wanted in (category, label("category", category).casefold()):
                 return lambda s, c=category: s.category == c  # type: ignore[misc]
         return None
 
@@ -362,7 +362,7 @@ class TeamDesk:
                 _(N_("team.queue.claimed_by"), name=await self.name_of(ctx, signal.claimed_by))
             )
         if signal.attention:
-            marks.append(_(f"team.attention.{signal.attention}"))
+            marks.append(label("team.attention", signal.attention))
         if late.seriously:
             marks.append(_(N_("team.late.seriously")))
         elif late.over:
@@ -370,7 +370,7 @@ class TeamDesk:
         return _(
             N_("team.queue.line"),
             ref=signal.ref,
-            category=_(f"category.{signal.category}"),
+            category=label("category", signal.category),
             postcode=signal.postcode4 or "-",
             team=self.config.team_name(signal.team),
             age=format_timedelta(ctx.now - signal.created_at, locale=ctx.language),
@@ -397,7 +397,7 @@ class TeamDesk:
         kind, _sep, detail = event.kind.partition(":")
         params: dict[str, str] = {"at": when, "actor": event.actor, "detail": detail}
         if kind == "afgerond":
-            params["detail"] = _(f"outcome.{detail}.label") if detail in OUTCOMES else "-"
+            params["detail"] = label("outcome", detail, "label") if detail in OUTCOMES else "-"
         elif kind == "ingetrokken" and detail in CONSENT_PURPOSES:
             params["detail"] = purpose_label(detail)
         elif kind == "doorgestuurd":
@@ -458,8 +458,8 @@ class TeamDesk:
                 late=_(N_("team.late.seriously"))
                 if late.seriously
                 else (_(N_("team.late.over")) if late.over else ""),
-                category=_(f"category.{signal.category}"),
-                about=_(f"melding.about.{signal.about}"),
+                category=label("category", signal.category),
+                about=label("melding.about", signal.about),
                 knows=knows,
                 description=signal.description,
                 postcode=signal.postcode or signal.postcode4 or "-",
@@ -478,7 +478,7 @@ class TeamDesk:
             )
             + "\n\n"
             + _(N_("team.signal.history"), lines="\n".join(history))
-            + ("\n" + _(f"team.attention.{signal.attention}") if signal.attention else "")
+            + ("\n" + label("team.attention", signal.attention) if signal.attention else "")
             + await signal_section(ctx, self.config, signal)
         )
 
@@ -503,7 +503,7 @@ class TeamDesk:
             N_("team.move.refused"),
             ref=signal.ref,
             status=self.status_label(signal),
-            to=_(f"status.{to_status}"),
+            to=label("status", to_status),
         )
         return True
 
@@ -537,7 +537,9 @@ class TeamDesk:
             ctx, member, signal
         ):
             return None
-        buttons = tuple(Button(_(f"outcome.{o}.label"), f"o:{signal.ref}:{o}") for o in OUTCOMES)
+        buttons = tuple(
+            Button(label("outcome", o, "label"), f"o:{signal.ref}:{o}") for o in OUTCOMES
+        )
         ctx.replies.append(Reply(_(N_("team.close.outcome"), ref=signal.ref), buttons))
         return None
 
@@ -563,7 +565,11 @@ class TeamDesk:
             return None
         return StartFlow(
             "afronden",
-            {"ref": signal.ref, "outcome": outcome, "outcome_label": _(f"outcome.{outcome}.label")},
+            {
+                "ref": signal.ref,
+                "outcome": outcome,
+                "outcome_label": label("outcome", outcome, "label"),
+            },
         )
 
     async def close_signal(self, ctx: ActionContext) -> str | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +28,72 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "example.toml"
 AMS = ZoneInfo("Europe/Amsterdam")
 TEST_KEY = Cipher.generate()
+
+# What the tests may leave changed in the repository: caches and the compiled catalogs.
+_OWN_WRITES = {".venv", ".tools", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_HOME = pytest.StashKey[str]()
+_SAVED = pytest.StashKey[list[tuple[str, str | None]]]()
+_TREE = pytest.StashKey[dict[str, tuple[int, int]]]()
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file below ``root`` with its size and modification time, caches left out."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _OWN_WRITES and d != "__pycache__"]
+        for name in files:
+            if name.endswith((".mo", ".pyc")):
+                continue
+            path = Path(folder, name)
+            stat = path.stat()
+            found[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hermetic runs: a home folder of their own for the tests and every process they start
+    (matplotlib's cache, anything a library keeps in ~), and a picture of the repository to
+    compare with at the end."""
+    home = tempfile.mkdtemp(prefix="wijksignaal-tests-home-")
+    config.stash[_HOME] = home
+    config.stash[_SAVED] = []
+    for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR"):
+        config.stash[_SAVED].append((name, os.environ.get(name)))
+        os.environ[name] = home if name in ("HOME", "MPLCONFIGDIR") else f"{home}/{name.lower()}"
+    config.stash[_TREE] = _tree(ROOT)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name, value in config.stash.get(_SAVED, []):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if _HOME in config.stash:
+        shutil.rmtree(config.stash[_HOME], ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that wrote into the repository (data/, the working directory, a tracked file)
+    fails, naming what it changed: tests touch temporary folders only."""
+    before = session.config.stash.get(_TREE, None)
+    if before is None:
+        return
+    after = _tree(ROOT)
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    if changed:
+        print(f"\nthe tests changed files in the repository: {', '.join(changed[:20])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def example_config_copy(folder: Path) -> Path:
+    """The example config and the files it names, copied into ``folder/config``: its relative
+    paths (the key file in ``../data``) then point into ``folder``, never into the repository."""
+    target = folder / "config"
+    target.mkdir(parents=True, exist_ok=True)
+    for toml in (ROOT / "config").glob("*.toml"):
+        shutil.copy(toml, target / toml.name)
+    return target / EXAMPLE_CONFIG.name
 
 
 @pytest.fixture(autouse=True, scope="session")

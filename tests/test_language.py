@@ -39,7 +39,7 @@ IDIOMS = [
 ]
 URGENT_FIRST = "Hij slaat haar en ze bloedt, ze roept om hulp."
 LABELLED_SETS = [
-    ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
+    ROOT / "tests" / "data" / "dev-signals.jsonl",
     ROOT / "tests" / "data" / "extra-signals.jsonl",
 ]
 
@@ -175,7 +175,7 @@ def test_indexed_cue_matching_equals_trying_every_cue(
     scores (in the same order), words and questions, on every labelled message and on every
     crisis and idiom text of these tests."""
     for path in LABELLED_SETS:
-        assert path.is_file(), f"{path} is missing (CI has ../shared beside the clone)"
+        assert path.is_file(), f"{path} is missing"
     texts = [row.text for row in read_labelled([*training_files(), *LABELLED_SETS])]
     texts += [text for text, _crisis in CRISIS_TEXTS] + IDIOMS + [URGENT_FIRST]
     crises = suggestions = 0

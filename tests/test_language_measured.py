@@ -1,4 +1,4 @@
-"""The classifier over labelled messages: shared/data/dev-signals.jsonl (the project's dev set)
+"""The classifier over labelled messages: tests/data/dev-signals.jsonl (the project's dev set)
 and tests/data/extra-signals.jsonl (sentences written for this project). The figures are
 printed; the thresholds are the issue's: accuracy ≥ 0.90 on non-crisis messages (label or an
 acceptable alternative), every crisis found (at least one of its labelled ids; how many miss
@@ -17,7 +17,7 @@ from bot.language import Classifier, CrisisDetector, Language, read_labelled, tr
 from tests.conftest import ROOT
 
 SETS = {
-    "dev": ROOT.parent / "shared" / "data" / "dev-signals.jsonl",
+    "dev": ROOT / "tests" / "data" / "dev-signals.jsonl",
     "extra": ROOT / "tests" / "data" / "extra-signals.jsonl",
 }
 
@@ -62,7 +62,7 @@ def test_labelled_messages_meet_the_bar(
     name: str, classifier: Classifier, detector: CrisisDetector
 ) -> None:
     path = SETS[name]
-    assert path.is_file(), f"{path} is missing (CI has ../shared beside the clone)"
+    assert path.is_file(), f"{path} is missing"
     figures = measure(path, classifier, detector)
     print(
         f"\n{name}: {figures.messages} messages; category accuracy {figures.accuracy:.3f} "

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import EXAMPLE_CONFIG, TEST_KEY
+from tests.conftest import EXAMPLE_CONFIG, TEST_KEY, example_config_copy
 
 COMMAND = [sys.executable, "-m", "bot"]
 
@@ -21,16 +21,23 @@ COMMAND = [sys.executable, "-m", "bot"]
 def wijksignaal(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*COMMAND, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tempfile.mkdtemp(),  # relative paths in the config must not find a developer's files
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", "WIJKSIGNAAL_KEY": TEST_KEY, **(env or {})},
-        check=False,
-    )
+    # An empty working folder: relative paths must not find a developer's files.
+    with tempfile.TemporaryDirectory() as cwd:
+        return subprocess.run(
+            [*COMMAND, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=cwd,
+            env={
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": "",
+                "WIJKSIGNAAL_KEY": TEST_KEY,
+                **(env or {}),
+            },
+            check=False,
+        )
 
 
 def console(db: Path, lines: list[str], user: str = "1") -> subprocess.CompletedProcess[str]:
@@ -275,7 +282,10 @@ def test_keys_from_the_command_line(tmp_path: Path) -> None:
         "export", "--config", config, "--db", str(db), env={"WIJKSIGNAAL_KEY": new_key}
     )
     assert ok.returncode == 0 and ok.stdout.strip() == "[]"
-    nokey = wijksignaal("export", "--config", config, "--db", str(db), env={"WIJKSIGNAAL_KEY": ""})
+    # Without a key in the environment the config's key file is read: in a copy of the
+    # example, so that a key left in the repository's data/ by 'make run' plays no part.
+    copy = str(example_config_copy(tmp_path))
+    nokey = wijksignaal("export", "--config", copy, "--db", str(db), env={"WIJKSIGNAAL_KEY": ""})
     assert nokey.returncode == 1 and "data/wijksignaal.key" in nokey.stderr
 
 
