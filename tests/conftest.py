@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from bot import assembly
 from bot.channels.telegram import attach_engine, build_application
@@ -60,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR"):
         config.stash[_SAVED].append((name, os.environ.get(name)))
         os.environ[name] = home if name in ("HOME", "MPLCONFIGDIR") else f"{home}/{name.lower()}"
+    set_hypothesis_home_dir(Path(home, "hypothesis"))  # its examples, not ./.hypothesis
     config.stash[_TREE] = _tree(ROOT)
 
 
@@ -82,7 +84,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     after = _tree(ROOT)
     changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     if changed:
-        print(f"\nthe tests changed files in the repository: {', '.join(changed[:20])}")
+        shown = ", ".join(changed[:20]) + (f" and {len(changed) - 20} more" * (len(changed) > 20))
+        print(f"\nthe tests changed files in the repository: {shown}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
