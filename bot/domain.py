@@ -1,4 +1,4 @@
-"""The fixed ids of the domain (DOMAIN.md): the contract with config, exports and tests."""
+"""The fixed ids of the domain (docs/glossary.md): the contract with config, exports and tests."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Client experience, logged by council members who adopted a team, reported per quarter.
 
 A council member (``raadslid``) logs with ``/ervaring`` how a client experienced the team's
-support: the ten statements of the Wmo client-experience survey (DOMAIN.md) and two open
+support: the ten statements of the Wmo client-experience survey (docs/glossary.md) and two open
 answers, cleaned of names, numbers and addresses before storing. No client is identified.
 ``/rapport`` and ``wijksignaal report feedback`` show per team and quarter the number of logs
 and, per statement, the share that agrees, with the change against the previous quarter; a

@@ -12,7 +12,7 @@ One TOML file per municipality, named in the config (``[offer] file = "aanbod.to
     when = ["di 10:00-12:00"]             # rules as in bot/schedule.py
     skip_holidays = true                  # no meeting on Dutch public holidays
     postcodes = ["1503", "1504"]          # as for teams: PC4, PC6, ranges of either
-    categories = ["eenzaamheid"]          # the category ids of DOMAIN.md
+    categories = ["eenzaamheid"]          # the category ids of docs/glossary.md
     phone = "075 123 4567"                # optional, public: the buurthuis, not a person
     website = "https://example.org"       # optional, http(s)
     accessibility = ["rolstoel", "gratis", "zonder_aanmelden"]   # from ACCESSIBILITY
@@ -216,7 +216,7 @@ class Offer:
         return found[:limit] if limit is not None else found
 
     def categories_at(self, postcode: Postcode) -> list[str]:
-        """The categories some activity for ``postcode`` helps with, in DOMAIN.md's order."""
+        """The categories some activity for ``postcode`` helps with, in the order of docs/glossary.md."""
         helped = {c for a in self.activities if a.serves(postcode) for c in a.categories}
         return [c for c in CATEGORIES if c in helped]
 

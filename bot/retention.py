@@ -1,4 +1,4 @@
-"""Retention: nothing is kept longer than the municipality decided (DOMAIN.md defaults).
+"""Retention: nothing is kept longer than the municipality decided (defaults in docs/privacy.md).
 
 Contact details of a signal are anonymised a year after it was closed (phone, contact method,
 chat link, full postcode, the texts of messages between the team and the reporter); closed
