@@ -182,7 +182,7 @@ async def test_a_revoked_member_cannot_use_a_code_made_before(
 
 
 def test_the_transitions_table() -> None:
-    """docs/glossary.md: nieuw → opgepakt → afgerond; doorgestuurd from open; afgerond → heropend."""
+    """The glossary: nieuw → opgepakt → afgerond; doorgestuurd from open; afgerond → heropend."""
     assert allowed("nieuw", "opgepakt") and allowed("heropend", "opgepakt")
     assert allowed("opgepakt", "afgerond") and not allowed("nieuw", "afgerond")
     assert not allowed("afgerond", "afgerond"), "closing twice"
