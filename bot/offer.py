@@ -216,7 +216,7 @@ class Offer:
         return found[:limit] if limit is not None else found
 
     def categories_at(self, postcode: Postcode) -> list[str]:
-        """The categories some activity for ``postcode`` helps with, in the glossary.s order."""
+        """The categories some activity for ``postcode`` helps with, in the glossary's order."""
         helped = {c for a in self.activities if a.serves(postcode) for c in a.categories}
         return [c for c in CATEGORIES if c in helped]
 
