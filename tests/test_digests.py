@@ -5,8 +5,9 @@ from a report to a digest to closing through python-telegram-bot's Application."
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from telegram.ext import CallbackContext
 
 from bot.channels.telegram import _digest, attach_engine, build_application
@@ -104,6 +105,46 @@ async def test_digest_on_demand_is_for_members_only(engine: Engine) -> None:
     resident = Chat(engine, 42)
     await resident.command("/digest")
     assert resident.last == "Dit is alleen voor medewerkers van het wijkteam."
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "greeting"),
+    [
+        (5, 59, "Hallo."),
+        (6, 0, "Goedemorgen."),
+        (11, 59, "Goedemorgen."),
+        (12, 0, "Goedemiddag."),
+        (15, 1, "Goedemiddag."),
+        (18, 0, "Goedenavond."),
+        (23, 59, "Goedenavond."),
+    ],
+)
+async def test_the_digest_greets_by_the_time_of_day_in_amsterdam(
+    engine: Engine, clock: FakeClock, hour: int, minute: int, greeting: str
+) -> None:
+    """/digest at 15:01 says "Goedemiddag", not "Goedemorgen": the hour of the injected clock in
+    Europe/Amsterdam, whatever zone the clock itself is in."""
+    await setup_team(engine)
+    local = datetime(2026, 11, 24, hour, minute, tzinfo=AMS)
+    clock.set(local.astimezone(UTC))
+    member = Chat(engine, MEMBER)
+    await member.command("/digest")
+    assert member.last.startswith(f"{greeting} Dit is het overzicht van Sociaal wijkteam")
+
+
+async def test_the_scheduled_digest_greets_by_its_hour_in_english_too(
+    engine: Engine, config: Config, clock: FakeClock
+) -> None:
+    """A digest time of 13:00 gives an afternoon greeting, in the member's own language."""
+    await setup_team(engine)
+    member = Chat(engine, MEMBER)
+    await member.command("/taal")
+    await member.tap("English")
+    digests = Digests(dataclasses.replace(config, digest_time=time(13, 0)))
+    clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=AMS))
+    sent = {r.chat_id: r.text for r in await digests.send_due(engine.db, clock.now())}
+    assert sent[MEMBER].startswith("Good afternoon. This is the overview of")
+    assert sent[COLLEAGUE].startswith("Goedemiddag. Dit is het overzicht")
 
 
 async def test_from_a_report_to_the_digest_to_closing_through_the_application(
