@@ -27,6 +27,11 @@ async def setup_team(engine: Engine) -> None:
     await join(engine, COLLEAGUE, "teamlid", "zaandam-noord", "Bram")
 
 
+async def in_english(chat: Chat) -> None:
+    await chat.command("/taal")
+    await chat.tap("English")
+
+
 async def test_a_digest_is_due_after_its_time_on_working_days_only_and_once(
     engine: Engine, config: Config, clock: FakeClock
 ) -> None:
@@ -137,9 +142,7 @@ async def test_the_scheduled_digest_greets_by_its_hour_in_english_too(
 ) -> None:
     """A digest time of 13:00 gives an afternoon greeting, in the member's own language."""
     await setup_team(engine)
-    member = Chat(engine, MEMBER)
-    await member.command("/taal")
-    await member.tap("English")
+    await in_english(Chat(engine, MEMBER))
     digests = Digests(dataclasses.replace(config, digest_time=time(13, 0)))
     clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=AMS))
     sent = {r.chat_id: r.text for r in await digests.send_due(engine.db, clock.now())}
@@ -198,9 +201,7 @@ async def test_a_member_gets_the_digest_in_their_language(
     engine: Engine, config: Config, clock: FakeClock
 ) -> None:
     await setup_team(engine)
-    member = Chat(engine, MEMBER)
-    await member.command("/taal")
-    await member.tap("English")
+    await in_english(Chat(engine, MEMBER))
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=AMS))
     sent = {r.chat_id: r.text for r in await Digests(config).send_due(engine.db, clock.now())}
     assert sent[MEMBER].startswith("Good morning. This is the overview of")

@@ -32,20 +32,27 @@ def run(
     )
 
 
+def chat_in_console(
+    folder: Path, db: str, lines: str, user: str = "1"
+) -> subprocess.CompletedProcess[str]:
+    """The console in ``folder`` with its database ``db``, fed ``lines``; it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--config", C, "--db", db, "--user", user],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=folder,
+        env={**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY},
+        check=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with a real database (one resident said /start), a file and a bad key file."""
     here = tmp_path_factory.mktemp("cli")
-    made = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--config", C, "--db", "ok.db"],
-        input="/start\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=here,
-        env={**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY},
-        check=True,
-    )
+    made = chat_in_console(here, "ok.db", "/start\n")
     assert (here / "ok.db").is_file(), made.stderr
     (here / "a-file").write_text("x")
     (here / "bad.key").write_text("dit is geen sleutel\n")
@@ -302,16 +309,8 @@ def test_classify_without_a_text_is_a_bad_argument(folder: Path, text: str) -> N
 def test_a_full_standard_output_names_it(tmp_path: Path, buffered: bool) -> None:
     """person export > /dev/full: the one line says what could not be written, standard
     output, as a file's failure names the file; whether Python buffers its output or not."""
-    made = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--config", C, "--db", "p.db", "--user", "5"],
-        input="/start\n1\nIk ben erg eenzaam.\nja\nnee\n1503\n1\n1\n2\nVersturen\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY},
-        check=True,
-    )
+    report = "/start\n1\nIk ben erg eenzaam.\nja\nnee\n1503\n1\n1\n2\nVersturen\n"
+    made = chat_in_console(tmp_path, "p.db", report, user="5")
     assert "Uw nummer is" in made.stdout
     env = {**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY}
     env.pop("PYTHONUNBUFFERED", None)
