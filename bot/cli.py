@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from babel.dates import format_datetime
 
@@ -48,6 +48,18 @@ from bot.wijkbeeld import wijkbeeld
 from storage import Cipher, Database, WrongKeyError
 
 EXIT_PROBLEM = 1
+EXIT_USAGE = 2  # as argparse ends for a bad argument
+CLASSIFICATION_FIELDS = (
+    "category",
+    "confidence",
+    "cues",
+    "ask",
+    "source",
+    "crisis",
+    "crisis_all",
+    "crisis_cues",
+    "crisis_nets",
+)
 # Why a file could not be read or written, in the user's words.
 OS_REASONS = {
     errno.ENOENT: N_("cli.os.missing"),
@@ -74,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--config", required=True, type=Path)
     console.add_argument("--db", required=True, type=Path)
     console.add_argument("--user", type=int, default=1)
+    console.add_argument("--name", help=_(N_("cli.console.name_help")))
 
     check = commands.add_parser("check", help=_(N_("cli.check.help")))
     check.add_argument("--config", required=True, type=Path)
@@ -162,7 +175,8 @@ async def _open_engine(config_path: Path, db_path: Path) -> Engine:
 async def _console(args: argparse.Namespace) -> int:
     engine = await _open_engine(args.config, args.db)
     try:
-        await run_console(engine, args.user)
+        name = args.name or _(N_("console.default_name"), user=args.user)
+        await run_console(engine, args.user, name=name)
     finally:
         await engine.db.close()
     return 0
@@ -349,7 +363,8 @@ async def _members(args: argparse.Namespace) -> int:
         teams += [f"{config.team_name(t)} (raadslid)" for t in sorted(member.adopted)]
         roles = "+".join(sorted(member.roles))
         state = _(N_("cli.members.revoked_at"), at=revoked_at.date()) if revoked_at else ""
-        line = f"{member.telegram_id}\t{member.name}\t{roles}\t{', '.join(teams) or '-'}\t{state}"
+        name = member.display_name or "-"  # never the id again in the name's column
+        line = f"{member.telegram_id}\t{name}\t{roles}\t{', '.join(teams) or '-'}\t{state}"
         print(line.rstrip())
     return 0
 
@@ -475,11 +490,15 @@ def classification(language: Language, text: str) -> dict[str, Any]:
 
     ``ask`` is what the bot would ask about (one or two categories, or none: all ten shown),
     ``source`` whether the model, the cue words or both spoke, ``model`` and ``head`` which
-    model and trained head answered (``null`` when the cue lists worked alone).
+    model and trained head answered (``null`` when the cue lists worked alone). A blank text
+    has the same fields, every one ``null``: nothing was read.
     """
+    described = {key: value for key, value in language.describe().items() if key != "problem"}
+    if not text.strip():
+        return dict.fromkeys((*CLASSIFICATION_FIELDS, *described), None)
     suggestion = language.suggest(text)
     crisis = language.crisis(text)
-    return {
+    found: dict[str, Any] = {
         "category": suggestion.category,
         "confidence": suggestion.confidence,
         "cues": list(suggestion.cues),
@@ -489,31 +508,37 @@ def classification(language: Language, text: str) -> dict[str, Any]:
         "crisis_all": list(crisis.ids),
         "crisis_cues": list(crisis.cues),
         "crisis_nets": list(crisis.nets),
-        **{key: value for key, value in language.describe().items() if key != "problem"},
     }
+    assert tuple(found) == CLASSIFICATION_FIELDS
+    return {**found, **described}
 
 
 def _classify(args: argparse.Namespace) -> int:
+    """One line out for each text, a crisis on it too: with ``-``, for each line of input, a
+    blank one included (its line says it was empty), so the output lines up with the input."""
+    if args.text != "-" and not args.text.strip():
+        message = _(N_("cli.classify.no_text"))
+        print(f"wijksignaal: {message}", file=sys.stderr)
+        return EXIT_USAGE
     language = Language.load()
     texts = (line.rstrip("\n") for line in sys.stdin) if args.text == "-" else [args.text]
     for text in texts:
-        if not text.strip():
-            continue
         result = classification(language, text)
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
-            continue
-        print(
-            _(
+        elif result["category"] is None:
+            print(_(N_("cli.classify.empty_line")), flush=True)
+        else:
+            line = _(
                 N_("cli.classify.result"),
                 label=label("category", result["category"]),
                 category=result["category"],
                 confidence=f"{result['confidence']:.2f}",
                 cues=", ".join(result["cues"]) or "-",
             )
-        )
-        if result["crisis"]:
-            print(_(N_("cli.classify.crisis"), crisis=", ".join(result["crisis_all"])))
+            if result["crisis"]:  # on the same line: one line out for each line in
+                line += " · " + _(N_("cli.classify.crisis"), crisis=", ".join(result["crisis_all"]))
+            print(line, flush=True)
     return 0
 
 
@@ -537,6 +562,41 @@ _ASYNC_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, in
 }
 
 
+class NamedOutput:
+    """Standard output whose write failures name it (``> /dev/full``), as a file's do."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise self.named(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise self.named(exc) from None
+
+    def named(self, exc: OSError) -> OSError:
+        if exc.filename is not None:
+            return exc
+        return OSError(exc.errno, exc.strerror, self.name)  # a BrokenPipeError stays one
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.stream, attribute)
+
+
+def _drop_stdout() -> None:
+    """What is still waiting for standard output goes nowhere: leaving, Python writes it out
+    again, and would print a second complaint."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wijksignaal`` command; returns the exit status."""
     current_language.set(os.environ.get("WIJKSIGNAAL_LANG", "nl"))
@@ -547,10 +607,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wijksignaal: {problem}", file=sys.stderr)
         return EXIT_PROBLEM
     args = _parser().parse_args(argv)
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, NamedOutput(stdout, _(N_("cli.stdout"))))
+    try:
+        return _main(args)
+    finally:
+        sys.stdout = stdout
+
+
+def _main(args: argparse.Namespace) -> int:
+    """The command, every expected failure in one line on stderr."""
     try:
         if args.command in _COMMANDS:
-            return _COMMANDS[args.command](args)
-        return asyncio.run(_ASYNC_COMMANDS[args.command](args))
+            status = _COMMANDS[args.command](args)
+        else:
+            status = asyncio.run(_ASYNC_COMMANDS[args.command](args))
+        sys.stdout.flush()  # here, not on leaving: a failure then still gets its one line
+        return status
     except WrongKeyError as exc:
         message = _(N_("cli.wrong_key"), detail=exc)
         print(f"wijksignaal: {message}", file=sys.stderr)
@@ -563,14 +636,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (``classify ... | head``): say so once, quietly end.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         message = _(N_("cli.broken_pipe"))
         print(f"wijksignaal: {message}", file=sys.stderr)
         return EXIT_PROBLEM
     except OSError as exc:
         # A folder that does not exist or may not be written, a full disk: one line, no trace.
         where = exc.filename if exc.filename is not None else ""
+        if isinstance(sys.stdout, NamedOutput) and where == sys.stdout.name:
+            _drop_stdout()
         reason = _(OS_REASONS[exc.errno]) if exc.errno in OS_REASONS else exc.strerror or exc
         message = _(N_("cli.os_error"), path=where, reason=reason)
         print(f"wijksignaal: {message}", file=sys.stderr)

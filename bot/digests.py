@@ -27,6 +27,13 @@ from bot.workdays import is_working_day
 from storage import Database, StoredSignal, Tx, from_db_time, to_db_time
 
 MAX_LISTED = 8
+# The greeting by the local hour it starts at: "Goedemorgen" from 6:00, and so on.
+GREETINGS = (
+    (18, N_("digest.greeting.evening")),
+    (12, N_("digest.greeting.afternoon")),
+    (6, N_("digest.greeting.morning")),
+    (0, N_("digest.greeting.night")),
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,12 @@ class Digests:
             changed=[r[0] for r in changed],
         )
 
+    def greeting(self, now: datetime, lang: str) -> str:
+        """ "Goedemorgen", "Goedemiddag" or "Goedenavond" by the municipality's clock."""
+        hour = now.astimezone(self.config.timezone).hour
+        key = next(key for start, key in GREETINGS if hour >= start)
+        return translate(key, lang)
+
     def for_member(self, figures: TeamFigures, chat_id: int, now: datetime, lang: str) -> Reply:
         team, open_signals, new, late = figures.team, figures.open, figures.new, figures.late
         per_category = Counter(s.category for s in open_signals)
@@ -143,6 +156,7 @@ class Digests:
             translate(
                 N_("digest.member.head"),
                 lang,
+                greeting=self.greeting(now, lang),
                 team=self.config.team_name(team),
                 day=format_date(self.local_day(now), "EEEE d MMMM", locale=lang),
                 open=len(open_signals),

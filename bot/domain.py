@@ -22,6 +22,7 @@ STATUSES: tuple[str, ...] = ("nieuw", "opgepakt", "afgerond", "doorgestuurd", "h
 CONSENT_PURPOSES: tuple[str, ...] = ("melden", "contact", "vrijwilliger", "anoniem")
 
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})?\s*$")
+_ZERO_POSTCODE = re.compile(r"^\s*0[0-9]{3}\s*([A-Za-z]{2})?\s*$")
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,9 @@ def parse_postcode(text: str) -> Postcode | None:
         return None
     letters = match.group(2)
     return Postcode(match.group(1), letters.upper() if letters else None)
+
+
+def starts_with_zero(text: str) -> bool:
+    """Shaped like a postcode (``0000``, ``0123 AB``) but no Dutch postcode begins with 0: the
+    answer then needs another explanation than "four digits, sometimes two letters"."""
+    return _ZERO_POSTCODE.match(text) is not None

@@ -1,8 +1,9 @@
 """The neighbourhood's offer in the chat.
 
 - **For anyone, storing nothing:** ``/buurt`` (or "Wat is er in mijn buurt?" on the start
-  screen) asks a postcode, then "what for" (all, or a category with activities there), then
-  shows at most five activities with their next date. The exchange never touches the database:
+  screen) asks a postcode (with "Weet ik niet" and "Stoppen" as ways out), then "what for"
+  (all, or a category with activities there), then shows at most five activities with their
+  next date. The exchange never touches the database:
   the engine runs it as a private turn (no conversation state is written), the postcode and the
   category travel in the buttons' callback data, and the one open question ("which postcode?")
   is kept in this process's memory for :data:`ASK_FOR`, for at most :data:`MAX_OPEN` chats.
@@ -20,8 +21,18 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from bot.config import Config
-from bot.domain import CATEGORIES, Postcode, parse_postcode
-from bot.engine import Action, ActionContext, Button, Event, EventKind, Reply, Service, StartFlow
+from bot.domain import CATEGORIES, Postcode, parse_postcode, starts_with_zero
+from bot.engine import (
+    Action,
+    ActionContext,
+    Button,
+    Event,
+    EventKind,
+    Reply,
+    Service,
+    StartFlow,
+    normalise,
+)
 from bot.i18n import N_, _, label
 from bot.offer import Offer
 from bot.offer_views import OTHER, activity_block, activity_line
@@ -33,13 +44,16 @@ MAX_OPEN = 10_000  # chats with that question open, kept in memory
 LISTED = 5  # activities in the answer to /buurt
 AFTER_REPORT = 2  # activities offered after a report
 ALL = "alles"
-PRIVATE_BUTTON = "nb"  # /buurt's buttons: "nb:" (ask), "nb:1503AB", "nb:1503AB:eenzaamheid"
+DONT_KNOW, STOP = "onbekend", "stop"  # the ways out of "which postcode?"
+PRIVATE_BUTTON = "nb"  # /buurt's buttons: "nb:" (ask), "nb:1503AB", "nb:1503AB:eenzaamheid",
+# "nb:onbekend", "nb:stop"
 
 
 class OfferDesk:
     """The offer's commands, buttons and flow actions (see the module's description)."""
 
     ACTION_NAMES = ("offer_after_report", "offer_closing_start")
+    commands: tuple[str, ...] = ("buurt",)  # answered in a private turn (see claims)
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -73,7 +87,7 @@ class OfferDesk:
     def claims(self, event: Event, now: datetime) -> bool:
         """``/buurt``, its buttons, and a text while "which postcode?" is open. Anything else
         the chat does closes that question."""
-        if event.kind is EventKind.COMMAND and event.command_name == "buurt":
+        if event.kind is EventKind.COMMAND and event.command_name in self.commands:
             return True
         if event.kind is EventKind.BUTTON and event.text.partition(":")[0] == PRIVATE_BUTTON:
             return True
@@ -87,12 +101,18 @@ class OfferDesk:
         event = ctx.event
         if event.kind is EventKind.TEXT:
             self.asked.pop(event.chat_id, None)
+            way_out = self.typed_way_out(event.text)
+            if way_out is not None:
+                return self.way_out(ctx, way_out)
             return self.postcode_given(ctx, event.text)
         if event.kind is EventKind.COMMAND:
             if event.command_args:
                 return self.postcode_given(ctx, event.command_args)
             return self.ask_postcode(ctx)
         parts = event.text.split(":")[1:]
+        if parts and parts[0] in (DONT_KNOW, STOP):
+            self.asked.pop(event.chat_id, None)
+            return self.way_out(ctx, parts[0])
         postcode = parse_postcode(parts[0]) if parts and parts[0] else None
         if postcode is None:
             return self.ask_postcode(ctx)
@@ -100,24 +120,52 @@ class OfferDesk:
             return self.ask_category(ctx, postcode)
         return self.listing(ctx, postcode, parts[1] if parts[1] in CATEGORIES else None)
 
+    @staticmethod
+    def typed_way_out(text: str) -> str | None:
+        """ "Weet ik niet" or "Stoppen" typed instead of tapped."""
+        typed = normalise(text)
+        for choice, key in (
+            (DONT_KNOW, N_("offer.buurt.dont_know")),
+            (STOP, N_("offer.buurt.stop")),
+        ):
+            if typed in (choice, normalise(_(key))):
+                return choice
+        return None
+
+    def way_out(self, ctx: ActionContext, choice: str) -> bool:
+        """No postcode after all: say how to look later; the open question of a report comes
+        back."""
+        ctx.say(N_("offer.buurt.no_postcode") if choice == DONT_KNOW else N_("offer.buurt.stopped"))
+        return True
+
     def ask_postcode(self, ctx: ActionContext) -> bool:
         self.asked[ctx.event.chat_id] = ctx.now + ASK_FOR
         self.asked.move_to_end(ctx.event.chat_id)
         while len(self.asked) > MAX_OPEN:
             self.asked.popitem(last=False)
-        ctx.say(N_("offer.buurt.ask"))
+        buttons = (
+            Button(_(N_("offer.buurt.dont_know")), f"{PRIVATE_BUTTON}:{DONT_KNOW}"),
+            Button(_(N_("offer.buurt.stop")), f"{PRIVATE_BUTTON}:{STOP}"),
+        )
+        ctx.replies.append(Reply(_(N_("offer.buurt.ask")), buttons))
         return False
 
     def postcode_given(self, ctx: ActionContext, text: str) -> bool:
         postcode = parse_postcode(text)
         if postcode is None:
-            ctx.say(N_("offer.buurt.not_a_postcode"))
+            # "0000" has the four digits: what is wrong is the 0 it begins with.
+            wrong = starts_with_zero(text)
+            ctx.say(N_("validate.postcode_zero") if wrong else N_("offer.buurt.not_a_postcode"))
             return self.ask_postcode(ctx)
         return self.ask_category(ctx, postcode)
 
     def ask_category(self, ctx: ActionContext, postcode: Postcode) -> bool:
         """All, or one of the categories something at this postcode helps with."""
         categories = self.offer.categories_at(postcode)
+        if not categories and not self.config.router.covers(postcode):
+            # Perhaps a typing error: say so, and the question stays open.
+            ctx.say(N_("offer.buurt.outside"), postcode=str(postcode))
+            return self.ask_postcode(ctx)
         if not categories:
             ctx.say(N_("offer.buurt.none"), postcode=str(postcode))
             return True

@@ -93,6 +93,15 @@ class Router:
             return Route(self._intake, N_("route.postcode_ambiguous"), params)
         return Route(self._intake, N_("route.postcode_unknown"), params)
 
+    def covers(self, postcode: Postcode) -> bool:
+        """Whether a team's area holds the postcode (for a PC4, any part of it)."""
+        owners = (
+            self._owners(postcode.compact)
+            if postcode.letters
+            else self._pc4_owners(postcode.digits)
+        )
+        return bool(owners - {None})
+
     def _owners(self, compact: str) -> frozenset[str | None]:
         owners = frozenset(
             a.team for a in self._areas if any(r.contains(compact) for r in a.ranges)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -16,6 +17,12 @@ from storage._conversations import ConversationCache
 from storage._crypto import CHECK_PLAINTEXT, Cipher, WrongKeyError
 from storage._tx import Tx
 
+# SQLite's primary result codes for a file it cannot write, as the errno an OSError carries.
+_SQLITE_ERRNO = {
+    3: errno.EACCES,  # SQLITE_PERM
+    8: errno.EROFS,  # SQLITE_READONLY
+    13: errno.ENOSPC,  # SQLITE_FULL
+}
 # Every column that holds a Fernet token (names from our own schema, never from input).
 ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("signals", "description"),
@@ -174,11 +181,20 @@ class Database:
             await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def backup(self, out: Path) -> None:
-        """A consistent copy at ``out`` with SQLite's online backup, while writes go on."""
-        if out.exists():  # noqa: ASYNC240 - one stat before a long copy
-            raise StorageError(f"{out}: exists already; a backup never overwrites")
-        async with aiosqlite.connect(out) as target, self._lock:
-            await self._conn.backup(target)
+        """A consistent copy at ``out`` with SQLite's online backup, while writes go on.
+
+        A file that cannot be made or written (it exists: a backup never overwrites; a folder
+        that may not be written; a full disk) raises :class:`OSError` naming ``out``, with the
+        copy made so far removed.
+        """
+        out.open("xb").close()  # made here, before the long copy: never one over another file
+        try:
+            async with aiosqlite.connect(out) as target, self._lock:
+                await self._conn.backup(target)
+        except sqlite3.Error as exc:
+            out.unlink(missing_ok=True)  # noqa: ASYNC240 - after a failed copy
+            code = _SQLITE_ERRNO.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF, errno.EIO)
+            raise OSError(code, str(exc), str(out)) from None
 
     async def close(self) -> None:
         await self._conn.close()

@@ -5,8 +5,9 @@ from a report to a digest to closing through python-telegram-bot's Application."
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from telegram.ext import CallbackContext
 
 from bot.channels.telegram import _digest, attach_engine, build_application
@@ -24,6 +25,11 @@ MEMBER, COLLEAGUE = 500, 501
 async def setup_team(engine: Engine) -> None:
     await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
     await join(engine, COLLEAGUE, "teamlid", "zaandam-noord", "Bram")
+
+
+async def in_english(chat: Chat) -> None:
+    await chat.command("/taal")
+    await chat.tap("English")
 
 
 async def test_a_digest_is_due_after_its_time_on_working_days_only_and_once(
@@ -106,6 +112,44 @@ async def test_digest_on_demand_is_for_members_only(engine: Engine) -> None:
     assert resident.last == "Dit is alleen voor medewerkers van het wijkteam."
 
 
+@pytest.mark.parametrize(
+    ("hour", "minute", "greeting"),
+    [
+        (5, 59, "Hallo."),
+        (6, 0, "Goedemorgen."),
+        (11, 59, "Goedemorgen."),
+        (12, 0, "Goedemiddag."),
+        (15, 1, "Goedemiddag."),
+        (18, 0, "Goedenavond."),
+        (23, 59, "Goedenavond."),
+    ],
+)
+async def test_the_digest_greets_by_the_time_of_day_in_amsterdam(
+    engine: Engine, clock: FakeClock, hour: int, minute: int, greeting: str
+) -> None:
+    """/digest at 15:01 says "Goedemiddag", not "Goedemorgen": the hour of the injected clock in
+    Europe/Amsterdam, whatever zone the clock itself is in."""
+    await setup_team(engine)
+    local = datetime(2026, 11, 24, hour, minute, tzinfo=AMS)
+    clock.set(local.astimezone(UTC))
+    member = Chat(engine, MEMBER)
+    await member.command("/digest")
+    assert member.last.startswith(f"{greeting} Dit is het overzicht van Sociaal wijkteam")
+
+
+async def test_the_scheduled_digest_greets_by_its_hour_in_english_too(
+    engine: Engine, config: Config, clock: FakeClock
+) -> None:
+    """A digest time of 13:00 gives an afternoon greeting, in the member's own language."""
+    await setup_team(engine)
+    await in_english(Chat(engine, MEMBER))
+    digests = Digests(dataclasses.replace(config, digest_time=time(13, 0)))
+    clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=AMS))
+    sent = {r.chat_id: r.text for r in await digests.send_due(engine.db, clock.now())}
+    assert sent[MEMBER].startswith("Good afternoon. This is the overview of")
+    assert sent[COLLEAGUE].startswith("Goedemiddag. Dit is het overzicht")
+
+
 async def test_from_a_report_to_the_digest_to_closing_through_the_application(
     engine: Engine, config: Config, clock: FakeClock
 ) -> None:
@@ -157,9 +201,7 @@ async def test_a_member_gets_the_digest_in_their_language(
     engine: Engine, config: Config, clock: FakeClock
 ) -> None:
     await setup_team(engine)
-    member = Chat(engine, MEMBER)
-    await member.command("/taal")
-    await member.tap("English")
+    await in_english(Chat(engine, MEMBER))
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=AMS))
     sent = {r.chat_id: r.text for r in await Digests(config).send_due(engine.db, clock.now())}
     assert sent[MEMBER].startswith("Good morning. This is the overview of")

@@ -140,7 +140,7 @@ async def test_taal_switches_to_english_and_repeats_the_question(chat: Chat) -> 
     await chat.tap("English")
     assert chat.replies[0].text == "All right, we will continue in English."
     assert chat.last == "Who is it about?"
-    assert chat.labels[-2:] == ["Why do I ask this?", "What is there in my neighbourhood?"]
+    assert chat.labels[-2:] == ["Why am I asking this?", "What is there in my neighbourhood?"]
     await chat.tap("About me")
     assert chat.last.startswith("What is going on?")
 

@@ -203,9 +203,87 @@ async def test_buurt_with_a_postcode_lists_at_most_five(chat: Chat) -> None:
 
 
 async def test_a_postcode_without_activities_says_so(chat: Chat) -> None:
-    """A postcode no activity serves gets a plain answer, not an empty list."""
+    """A postcode of one of the teams that no activity serves gets a plain answer, not an
+    empty list."""
+    await chat.command("/buurt 1540")
+    assert chat.last.startswith("Wij kennen nog geen activiteiten bij postcode 1540.")
+
+
+BUURT_ASK = "Voor welke postcode zoekt u activiteiten?"
+REPORT_QUESTION = "Wat is er aan de hand?"
+
+
+async def test_the_postcode_question_has_a_way_out(chat: Chat) -> None:
+    """ "Weet ik niet" and "Stoppen", tapped or typed, end the question: a text after it is
+    the report's answer again, no longer "Dat is geen postcode"."""
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.command("/buurt")
+    assert chat.last.startswith(BUURT_ASK)
+    assert chat.labels == ["Weet ik niet", "Stoppen"]
+    await chat.tap("Weet ik niet")
+    told, again = chat.replies
+    assert told.text == (
+        "Dat is niet erg. Zonder postcode kan ik niet zoeken. Weet u de postcode later wel?"
+        " Stuur dan /buurt."
+    )
+    assert again.text.startswith(REPORT_QUESTION)
+    await chat.command("/buurt")
+    await chat.say("stoppen")
+    told, again = chat.replies
+    assert told.text.startswith("Goed, ik zoek niet verder.") and again.text.startswith(
+        REPORT_QUESTION
+    )
+    await chat.command("/buurt")
+    await chat.say("Weet ik niet")
+    assert chat.replies[0].text.startswith("Dat is niet erg.")
+    await chat.command("/buurt")
+    await chat.tap("Stoppen")
+    await chat.say("Ik ben erg eenzaam sinds mijn man is overleden.")
+    assert "Dat is geen postcode" not in chat.text
+    assert chat.last.startswith("Gaat het over iemand die eenzaam is?")
+
+
+async def test_after_a_wrong_postcode_the_way_out_is_offered_again(chat: Chat) -> None:
+    """Every time the postcode is asked again, the two buttons come with it."""
+    await chat.command("/buurt")
+    await chat.say("ergens")
+    wrong, again = chat.replies
+    assert wrong.text.startswith("Dat is geen postcode.")
+    assert again.text.startswith(BUURT_ASK) and chat.labels == ["Weet ik niet", "Stoppen"]
+
+
+@pytest.mark.parametrize("typed", ["0000", "0123 AB"])
+async def test_a_postcode_beginning_with_zero_hears_what_is_wrong(chat: Chat, typed: str) -> None:
+    """ "0000" has four digits: the answer says that a Dutch postcode never begins with 0, not
+    that it needs four digits; /buurt and the report's postcode question say the same."""
+    zero = (
+        "Dat is geen Nederlandse postcode: een postcode begint nooit met een 0."
+        " Bijvoorbeeld 1503 AB of 1503."
+    )
+    await chat.command("/buurt")
+    await chat.say(typed)
+    assert chat.replies[0].text == zero
+    assert chat.last.startswith(BUURT_ASK)
+    await report_until_consent(chat, postcode=typed)
+    assert chat.replies[0].text == zero
+    assert chat.last.startswith("Wat is de postcode van het adres?")
+
+
+async def test_a_postcode_outside_the_teams_areas_is_said_and_may_be_typed_again(
+    chat: Chat,
+) -> None:
+    """9999 is a postcode, but of none of the teams: the answer says so, and a corrected
+    postcode is still taken."""
     await chat.command("/buurt 9999")
-    assert chat.last.startswith("Wij kennen nog geen activiteiten bij postcode 9999.")
+    outside, again = chat.replies
+    assert outside.text == (
+        "Postcode 9999 ligt niet in een van onze wijken. Daar kennen wij geen activiteiten."
+        " Heeft u zich vergist? Typ dan de goede postcode."
+    )
+    assert again.text.startswith(BUURT_ASK)
+    await chat.say("1503")
+    assert chat.last == "Waar zoekt u iets voor? Kies een onderwerp, of alles."
 
 
 async def test_the_postcode_question_waits_ten_minutes_and_gives_way(

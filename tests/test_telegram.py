@@ -16,6 +16,7 @@ from bot.channels.telegram_offline import (
     OfflineRequest,
     edited_update,
     photo_update,
+    service_update,
     text_update,
 )
 from bot.engine import ActionContext, Engine
@@ -217,3 +218,40 @@ async def test_a_picture_goes_with_its_text_as_caption_or_after_it(engine: Engin
     assert not await send(app.bot, Reply("Grafiek", photo=png), CHAT)
     assert len(request.photos()) == 2
     await app.shutdown()
+
+
+SERVICE_MESSAGES = {
+    "pinned message": {
+        "pinned_message": {
+            "message_id": 7,
+            "date": 1_795_000_000,
+            "chat": {"id": CHAT, "type": "private"},
+            "text": "Over wie gaat het?",
+        }
+    },
+    "auto-delete timer changed": {
+        "message_auto_delete_timer_changed": {"message_auto_delete_time": 86400}
+    },
+    "write access allowed": {"write_access_allowed": {"from_request": True}},
+    "users shared": {"users_shared": {"request_id": 1, "users": [{"user_id": 99}]}},
+}
+
+
+@pytest.mark.parametrize("content", SERVICE_MESSAGES.values(), ids=SERVICE_MESSAGES.keys())
+async def test_a_service_message_gets_no_answer_and_the_chat_goes_on(
+    telegram: OfflineChat, engine: Engine, content: dict[str, Any]
+) -> None:
+    """Pinning a message, changing the auto-delete timer, allowing the bot to write: Telegram
+    sends these as messages without text. The bot says nothing to them (no "Ik kan alleen
+    tekst lezen"), takes them out of the inbox, and answers the next message as usual."""
+    await telegram.send("/start")
+    before = len(telegram.request.sent())
+    update = service_update(telegram.app.bot, telegram.next_update_id(), CHAT, **content)
+    async with engine.db.transaction() as tx:  # as InboxBot keeps it on arrival
+        await tx.inbox.store([(update.update_id, update.to_json())], engine.clock.now())
+    await telegram.app.process_update(update)
+    assert telegram.request.sent()[before:] == []
+    async with engine.db.transaction() as tx:
+        assert await tx.inbox.pending() == [], "passed over, not left waiting"
+    sent = await telegram.tap("Over mijzelf")
+    assert sent[-1]["text"].startswith("Wat is er aan de hand?")

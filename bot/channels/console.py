@@ -48,21 +48,28 @@ def picture_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def event_from_line(user_id: int, line: str, buttons: tuple[Button, ...]) -> Event:
-    """What a typed line means: a command, a button press, or text."""
+def event_from_line(
+    user_id: int, line: str, buttons: tuple[Button, ...], name: str | None = None
+) -> Event:
+    """What a typed line means: a command, a button press, or text; ``name`` is the first
+    name Telegram would send with it (a team member is shown by it)."""
     text = line.rstrip("\r\n")
+    kind = EventKind.TEXT
     if text.startswith("/"):
-        return Event(user_id, user_id, EventKind.COMMAND, text)
-    pressed = _match(buttons, text)
-    if pressed is not None:
-        return Event(user_id, user_id, EventKind.BUTTON, pressed.data)
-    return Event(user_id, user_id, EventKind.TEXT, text)
+        kind = EventKind.COMMAND
+    elif (pressed := _match(buttons, text)) is not None:
+        kind, text = EventKind.BUTTON, pressed.data
+    return Event(user_id, user_id, kind, text, user_name=name)
 
 
 async def run_console(
-    engine: Engine, user_id: int, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    engine: Engine,
+    user_id: int,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    name: str | None = None,
 ) -> None:
-    """Chat until end of input."""
+    """Chat until end of input, as ``user_id`` named ``name``."""
     interactive = stdin.isatty()
     print(_(N_("console.banner")), file=stdout, flush=True)
     await engine.expire_stale()
@@ -81,7 +88,7 @@ async def run_console(
             continue
         if not interactive:
             print(f"> {line.rstrip()}", file=stdout)
-        replies = await engine.handle(event_from_line(user_id, line, buttons))
+        replies = await engine.handle(event_from_line(user_id, line, buttons, name))
         for reply in replies:
             print(render(reply), file=stdout, flush=True)
         shown = [r.buttons for r in replies if r.buttons and r.chat_id is None]

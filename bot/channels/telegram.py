@@ -26,6 +26,7 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
     TypeHandler,
+    filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -71,8 +72,8 @@ def event_from_update(update: Update) -> Event | None:
     if update.edited_message is not None:
         return Event(chat.id, user_id, EventKind.EDITED, "", update.update_id, name)
     message = update.message
-    if message is None:
-        return None
+    if message is None or filters.StatusUpdate.ALL.check_update(update):
+        return None  # a service message (pinned, auto-delete timer, write access): no answer
     if message.text is None:
         return Event(chat.id, user_id, EventKind.UNSUPPORTED, "", update.update_id, name)
     entities = message.entities or ()

@@ -182,6 +182,14 @@ def photo_update(bot: Bot, update_id: int, chat_id: int) -> Update:
     )
 
 
+def service_update(bot: Bot, update_id: int, chat_id: int, **content: Any) -> Update:
+    """A service message in the chat: ``pinned_message={...}``,
+    ``message_auto_delete_timer_changed={...}``, ``write_access_allowed={...}`` and the like."""
+    return Update.de_json(
+        {"update_id": update_id, "message": _message(chat_id, update_id, **content)}, bot
+    )
+
+
 def edited_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
     edited = _message(chat_id, update_id, text=text, edit_date=_DATE + 5)
     return Update.de_json({"update_id": update_id, "edited_message": edited}, bot)

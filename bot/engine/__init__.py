@@ -13,7 +13,7 @@ from bot.engine._context import (
 from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
 from bot.engine._runner import EXPIRED_NOTICE, Engine
 from bot.engine._sizes import TEXT_LIMIT, fit, shorten, split, units
-from bot.engine._types import Button, Event, EventKind, Reply
+from bot.engine._types import Button, Event, EventKind, Reply, normalise
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "fit",
     "load_flow",
     "load_flows",
+    "normalise",
     "shorten",
     "split",
     "units",

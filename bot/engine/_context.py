@@ -72,6 +72,9 @@ class PrivateDesk(Protocol):
     writes, only replies. The engine asks :meth:`claims` about every event of every chat
     (so a desk can drop a question left open when the chat did something else)."""
 
+    # The commands the desk answers (in :meth:`claims`), for the list of every command.
+    commands: tuple[str, ...]
+
     def claims(self, event: Event, now: datetime) -> bool:
         """Whether this event belongs to the desk."""
         ...

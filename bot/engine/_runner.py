@@ -8,7 +8,7 @@ the state in the same transaction as whatever the turn's actions wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -23,8 +23,9 @@ from bot.engine._context import (
     Service,
 )
 from bot.engine._flow import Flow, Option, Step
+from bot.engine._help import help_text
 from bot.engine._sizes import fit
-from bot.engine._types import Button, Event, EventKind, Reply
+from bot.engine._types import Button, Event, EventKind, Reply, normalise
 from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
 from bot.errors import FlowError, StaleConversation
 from bot.i18n import LANGUAGES, N_, _, current_language, use_language
@@ -38,20 +39,12 @@ CRISIS_MESSAGES = {
     "geweld": N_("crisis.geweld"),
     "zelfdoding": N_("crisis.zelfdoding"),
 }
-# /hulp lists the commands of the person's own role.
-HELP = {
-    "bewoner": N_("engine.help"),
-    "raadslid": N_("engine.help.raadslid"),
-    "teamlid": N_("engine.help.teamlid"),
-    "coordinator": N_("engine.help.coordinator"),
-}
+# The engine's own commands; /help and /language are the English names of /hulp and /taal.
+BUILT_IN_COMMANDS = ("start", "stop", "hulp", "help", "privacy", "taal", "language")
+COMMAND_ALIASES = {"help": "hulp", "language": "taal"}
 _MAX_STEPS_PER_TURN = 200
 EXPIRE_BATCH = 500
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-
-
-def _normalise(text: str) -> str:
-    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
 
 
 class Engine:
@@ -96,6 +89,14 @@ class Engine:
             if service.private is not None:
                 self.private.append(service.private)
         self.start_step = _first_question(flows[main_flow])
+
+    @property
+    def command_names(self) -> tuple[str, ...]:
+        """Every command this engine answers: its own and those of its services (a private
+        desk's too)."""
+        found = [*BUILT_IN_COMMANDS, *self.commands]
+        found += [c for desk in self.private for c in desk.commands]
+        return tuple(dict.fromkeys(found))
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event in one transaction; an update seen before gets no replies."""
@@ -407,36 +408,53 @@ class _Turn:
             await self.run_handler(self.engine.start_payload, payload)
         elif name in self.engine.commands:
             await self.run_handler(self.engine.commands[name], payload)
-        elif name == "start":
-            await self.start_or_ask(self.engine.main_flow)
-        elif name == "stop":
-            if self.state.flow:
-                self.clear()
-                self.ctx.say(N_("engine.stopped"))
-            else:
-                self.ctx.say(N_("engine.nothing_to_stop"))
-        elif name == "hulp" or name == "help":
-            member = await self.ctx.tx.members.get(self.ctx.event.user_id)
-            role = member.role if member else "bewoner"
-            if role == "bewoner" and self.ctx.config.offer is not None:
-                self.ctx.say(N_("engine.help.with_buurt"))  # the same, with /buurt
-            else:
-                self.ctx.say(HELP.get(role, HELP["bewoner"]))
-            self.reask()
-        elif name == "privacy":
-            self.ctx.say(N_("engine.privacy"))
-            self.reask()
-        elif name in ("taal", "language"):
-            self.state.data["menu"] = "taal"
-            self.ctx.replies.append(
-                Reply(
-                    _(N_("engine.language.choose")),
-                    tuple(Button(_(LANGUAGE_LABELS[lang]), f"l:{lang}") for lang in LANGUAGES),
-                )
-            )
+        elif name in BUILT_IN_COMMANDS:
+            await self.built_in()[name]()
         else:
             self.ctx.say(N_("engine.unknown_command"), command=name)
             self.reask()
+
+    def built_in(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        """The engine's own commands (the services bring the others)."""
+        found: dict[str, Callable[[], Awaitable[None]]] = {
+            "start": self.start_main,
+            "stop": self.stop,
+            "hulp": self.help,
+            "help": self.help,
+            "privacy": self.privacy,
+            "taal": self.choose_language,
+            "language": self.choose_language,
+        }
+        assert tuple(found) == BUILT_IN_COMMANDS
+        return found
+
+    async def start_main(self) -> None:
+        await self.start_or_ask(self.engine.main_flow)
+
+    async def stop(self) -> None:
+        if self.state.flow:
+            self.clear()
+            self.ctx.say(N_("engine.stopped"))
+        else:
+            self.ctx.say(N_("engine.nothing_to_stop"))
+
+    async def help(self) -> None:
+        member = await self.ctx.tx.members.get(self.ctx.event.user_id)
+        self.ctx.replies.append(Reply(help_text(member, offer=self.ctx.config.offer is not None)))
+        self.reask()
+
+    async def privacy(self) -> None:
+        self.ctx.say(N_("engine.privacy"))
+        self.reask()
+
+    async def choose_language(self) -> None:
+        self.state.data["menu"] = "taal"
+        self.ctx.replies.append(
+            Reply(
+                _(N_("engine.language.choose")),
+                tuple(Button(_(LANGUAGE_LABELS[lang]), f"l:{lang}") for lang in LANGUAGES),
+            )
+        )
 
     async def set_language(self, lang: str) -> None:
         self.state.data.pop("menu", None)
@@ -484,12 +502,12 @@ class _Turn:
         self.reask()
 
     def match_language(self, text: str) -> str | None:
-        wanted = _normalise(text)
+        wanted = normalise(text)
         number = _NUMBER.match(text)
         for index, lang in enumerate(LANGUAGES):
             if number and int(number.group(1)) == index + 1:
                 return lang
-            if wanted in (_normalise(_(LANGUAGE_LABELS[lang])), lang):
+            if wanted in (normalise(_(LANGUAGE_LABELS[lang])), lang):
                 return lang
         return None
 
@@ -500,20 +518,20 @@ class _Turn:
         number = _NUMBER.match(text)
         if number and 1 <= int(number.group(1)) <= len(labels) and step.kind != "text":
             return labels[int(number.group(1)) - 1]
-        wanted = _normalise(text)
+        wanted = normalise(text)
         if not wanted:
             return None
         params = self.params()
         for option in options:
-            if wanted in (_normalise(_(option.label, **params)), _normalise(option.value)):
+            if wanted in (normalise(_(option.label, **params)), normalise(option.value)):
                 return option
         # "ja" for "Ja, dat is goed": the first word, when it names one option only.
         first_words = [
-            o for o in options if _normalise(_(o.label, **params)).split()[:1] == [wanted]
+            o for o in options if normalise(_(o.label, **params)).split()[:1] == [wanted]
         ]
         if len(first_words) == 1:
             return first_words[0]
-        if step.why and wanted == _normalise(_(N_("engine.why_button"))):
+        if step.why and wanted == normalise(_(N_("engine.why_button"))):
             return "why"
         return None
 
@@ -549,11 +567,11 @@ class _Turn:
         if self.crisis_first(text):
             return
         if "pending" in self.state.data:
-            typed = _normalise(text)
-            if typed in (_normalise(_(N_("engine.restart.yes"))), "ja"):
+            typed = normalise(text)
+            if typed in (normalise(_(N_("engine.restart.yes"))), "ja"):
                 await self.answer_restart(True)
                 return
-            if typed in (_normalise(_(N_("engine.restart.no"))), "nee"):
+            if typed in (normalise(_(N_("engine.restart.no"))), "nee"):
                 await self.answer_restart(False)
                 return
             self.state.data.pop("pending")  # something else: an answer to the open question

@@ -24,6 +24,12 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))[:MAX_EVENT_TEXT]
 
 
+def normalise(text: str) -> str:
+    """Text as a typed answer is compared with a button's label: case, punctuation and extra
+    spaces left out."""
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
 class EventKind(Enum):
     TEXT = "text"
     BUTTON = "button"

@@ -7,7 +7,7 @@ from typing import Any
 
 import phonenumbers
 
-from bot.domain import parse_postcode
+from bot.domain import parse_postcode, starts_with_zero
 from bot.i18n import N_
 
 MAX_MESSAGE_LENGTH = 4096
@@ -45,7 +45,9 @@ def max_length(text: str, arg: Any) -> str:
 def postcode(text: str, _arg: Any = None) -> str:
     found = parse_postcode(text)
     if found is None:
-        raise Invalid(N_("validate.postcode"))
+        raise Invalid(
+            N_("validate.postcode_zero") if starts_with_zero(text) else N_("validate.postcode")
+        )
     return str(found)
 
 

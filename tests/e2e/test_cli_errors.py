@@ -32,20 +32,27 @@ def run(
     )
 
 
+def chat_in_console(
+    folder: Path, db: str, lines: str, user: str = "1"
+) -> subprocess.CompletedProcess[str]:
+    """The console in ``folder`` with its database ``db``, fed ``lines``; it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--config", C, "--db", db, "--user", user],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=folder,
+        env={**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY},
+        check=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with a real database (one resident said /start), a file and a bad key file."""
     here = tmp_path_factory.mktemp("cli")
-    made = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--config", C, "--db", "ok.db"],
-        input="/start\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=here,
-        env={**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY},
-        check=True,
-    )
+    made = chat_in_console(here, "ok.db", "/start\n")
     assert (here / "ok.db").is_file(), made.stderr
     (here / "a-file").write_text("x")
     (here / "bad.key").write_text("dit is geen sleutel\n")
@@ -64,6 +71,14 @@ CASES: list[tuple[str, tuple[str, ...], dict[str, str], int, str]] = [
     ),
     ("backup under a file", ("backup", *DB, "--out", "a-file/b.db"), {}, 1, "bestaat niet"),
     ("backup over a file", ("backup", *DB, "--out", "a-file"), {}, 1, "bestaat al"),
+    (
+        # /proc: a folder no one may make a file in, root included; nothing is written there.
+        "backup into a folder that cannot be written",
+        ("backup", *DB, "--out", "/proc/wijksignaal-backup.db"),
+        {},
+        1,
+        "/proc/wijksignaal-backup.db: kan niet lezen of schrijven",
+    ),
     ("keygen into a missing folder", ("keygen", "--out", "nergens/k.key"), {}, 1, "bestaat niet"),
     ("keygen over a file", ("keygen", "--out", "a-file"), {}, 1, "bestaat al"),
     (
@@ -258,3 +273,73 @@ def test_a_closed_pipe_ends_quietly(folder: Path) -> None:
     assert (
         writer.stderr.strip().splitlines()[-1].startswith("wijksignaal: de uitvoer werd afgesloten")
     )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in a folder without write bits")
+def test_a_backup_into_a_read_only_folder_is_one_line(folder: Path, tmp_path: Path) -> None:
+    """A folder without write permission: the promised line ("geen toestemming"), exit 1."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = run(folder, "backup", *DB, "--out", str(locked / "b.db"))
+    finally:
+        locked.chmod(0o700)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"wijksignaal: {locked / 'b.db'}: kan niet lezen of schrijven (geen toestemming)"
+    ]
+    assert not (locked / "b.db").exists()
+
+
+@pytest.mark.parametrize("text", ["", "   "], ids=["empty", "spaces"])
+def test_classify_without_a_text_is_a_bad_argument(folder: Path, text: str) -> None:
+    """classify "" used to print nothing and exit 0: now one line, exit 2, as for any bad
+    argument of the command."""
+    result = run(folder, "classify", text)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "wijksignaal: geen tekst om te lezen; geef een tekst, of - om per regel van de invoer"
+        " te lezen"
+    ]
+
+
+@pytest.mark.parametrize("buffered", [False, True], ids=["unbuffered", "buffered"])
+def test_a_full_standard_output_names_it(tmp_path: Path, buffered: bool) -> None:
+    """person export > /dev/full: the one line says what could not be written, standard
+    output, as a file's failure names the file; whether Python buffers its output or not."""
+    report = "/start\n1\nIk ben erg eenzaam.\nja\nnee\n1503\n1\n1\n2\nVersturen\n"
+    made = chat_in_console(tmp_path, "p.db", report, user="5")
+    assert "Uw nummer is" in made.stdout
+    env = {**os.environ, "WIJKSIGNAAL_KEY": TEST_KEY}
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "person",
+                "export",
+                "--config",
+                C,
+                "--db",
+                "p.db",
+                "--user",
+                "5",
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "wijksignaal: de uitvoer (stdout): kan niet lezen of schrijven (de schijf is vol)"
+    ]

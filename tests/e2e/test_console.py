@@ -162,14 +162,16 @@ def test_errors_are_one_clear_line_never_a_traceback(tmp_path: Path) -> None:
 
 def test_classify_prints_one_json_object_per_line() -> None:
     """``classify - --json``: one object a line, in Dutch or English without a language flag,
-    saying which model and trained head answered; a one-word text is read by the cues alone."""
+    saying which model and trained head answered; a one-word text is read by the cues alone;
+    a blank line gets an object too, every field null, so the output lines up with the input."""
     lines = (
         "Ik ben zo eenzaam en krijg nooit bezoek\nIk denk aan zelfmoord\n\nHallo\n"
         "I want to end my life, nobody would miss me\n"
     )
     result = wijksignaal("classify", "-", "--json", stdin=lines)
     assert result.returncode == 0, result.stderr
-    first, second, third, english = (json.loads(line) for line in result.stdout.splitlines())
+    first, second, blank, third, english = (json.loads(line) for line in result.stdout.splitlines())
+    assert list(blank) == list(first) and set(blank.values()) == {None}
     assert first["category"] == "eenzaamheid" and first["crisis"] is None
     assert first["cues"] == ["eenzaam", "nooit bezoek"] and first["ask"] == ["eenzaamheid"]
     assert first["source"] == "model+cues" and 0.6 <= first["confidence"] <= 1
@@ -189,6 +191,20 @@ def test_classify_prints_one_json_object_per_line() -> None:
         "model": first["model"],
         "head": first["head"],
     }
+
+
+def test_classify_reads_every_line_in_words_blank_ones_too() -> None:
+    """``classify -`` without --json: one line out for each line in, a blank one says it was
+    empty, a crisis stays on its own message's line."""
+    lines = "Ik heb schulden bij de deurwaarder\n\n   \nIk denk aan zelfmoord\nHallo\n"
+    result = wijksignaal("classify", "-", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert len(out) == 5, out
+    assert out[0].startswith("Geldzorgen of schulden (geldzorgen), zekerheid")
+    assert out[1] == out[2] == "(lege regel: niets gelezen)"
+    assert out[3].endswith("CRISIS: zelfdoding")
+    assert out[4].startswith("Iets anders (overig)")
 
 
 def test_classify_a_single_text_in_words() -> None:
@@ -224,6 +240,36 @@ def test_invite_redeem_and_revoke_from_the_command_line(tmp_path: Path) -> None:
     assert again.returncode == 1 and "geen medewerker" in again.stderr
     wrong = wijksignaal("invite", "--config", config, "--db", str(db), "--role", "teamlid")
     assert wrong.returncode == 1 and "--team" in wrong.stderr
+
+
+def test_a_team_member_in_the_console_has_a_name(tmp_path: Path) -> None:
+    """console --name NAME is the first name Telegram would send: the member who picks a
+    signal up is shown by it (not "?"), and members list has it in its name column; without
+    --name the console gives "Gebruiker" and the number."""
+    db = tmp_path / "named.db"
+    base = ("--config", str(EXAMPLE_CONFIG), "--db", str(db))
+    reported = console(db, FIRST_HALF + SECOND_HALF)
+    ref = re.findall(r"WS-\d{4}-00001", reported.stdout)[0]
+    codes = []
+    for _member in range(2):
+        made = wijksignaal("invite", *base, "--role", "teamlid", "--team", "zaandam-noord")
+        codes.append(made.stdout.split("Code: ")[1].split(" ")[0])
+    worked = wijksignaal(
+        "console",
+        *base,
+        "--user",
+        "777",
+        "--name",
+        "Fatima",
+        stdin=f"/start {codes[0]}\n/signaal {ref}\nOppakken\n/signaal {ref}\n",
+    )
+    assert worked.returncode == 0, worked.stderr
+    assert "opgepakt door: Fatima (teamlid)" in worked.stdout
+    assert "?" not in worked.stdout.split("opgepakt door:")[-1].split("\n")[0]
+    console(db, [f"/start {codes[1]}"], user="778")
+    listed = wijksignaal("members", "list", *base).stdout.splitlines()
+    names = {line.split("\t")[0]: line.split("\t")[1] for line in listed[1:]}
+    assert names == {"777": "Fatima", "778": "Gebruiker 778"}
 
 
 def test_invites_are_listed_and_withdrawn_from_the_command_line(tmp_path: Path) -> None:
