@@ -175,19 +175,18 @@ def _message(chat_id: int, message_id: int, **content: Any) -> dict[str, Any]:
     }
 
 
-def text_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
-    """A text message; one starting with ``/`` carries a bot_command entity, as Telegram sends."""
+def text_json(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
+    """The JSON of a text message; one starting with ``/`` carries a bot_command entity, as
+    Telegram sends."""
     content: dict[str, Any] = {"text": text}
     if text.startswith("/"):
         length = len(text.split(maxsplit=1)[0])
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return Update.de_json(
-        {"update_id": update_id, "message": _message(chat_id, update_id, **content)}, bot
-    )
+    return {"update_id": update_id, "message": _message(chat_id, update_id, **content)}
 
 
-def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
-    """A tap on an inline button."""
+def button_json(update_id: int, chat_id: int, data: str) -> dict[str, Any]:
+    """The JSON of a tap on an inline button."""
     query = {
         "id": str(update_id),
         "from": _user(chat_id),
@@ -195,7 +194,17 @@ def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
         "data": data,
         "message": _message(chat_id, update_id, text="..."),
     }
-    return Update.de_json({"update_id": update_id, "callback_query": query}, bot)
+    return {"update_id": update_id, "callback_query": query}
+
+
+def text_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
+    """A text message (:func:`text_json`)."""
+    return Update.de_json(text_json(update_id, chat_id, text), bot)
+
+
+def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
+    """A tap on an inline button (:func:`button_json`)."""
+    return Update.de_json(button_json(update_id, chat_id, data), bot)
 
 
 def photo_update(bot: Bot, update_id: int, chat_id: int) -> Update:
