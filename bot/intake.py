@@ -15,7 +15,7 @@ from babel.dates import format_date
 from bot.checkins import plan as plan_checkin
 from bot.checkins import wants_chat_contact
 from bot.domain import parse_postcode
-from bot.engine import Action, ActionContext, shorten, units
+from bot.engine import Action, ActionContext, has_content, shorten, units
 from bot.i18n import N_, _, label, translate
 from bot.language import Language
 from bot.redaction import Finding, find_details, remove_details
@@ -54,6 +54,7 @@ def _contact_method(ctx: ActionContext) -> str | None:
 
 
 REDACT_STEP = "redact"
+WHAT_STEP = "what"
 MAX_LISTED_FINDINGS = 5
 MAX_FOUND_UNITS = 600
 # A description in the summary is shortened to this; "Hele tekst tonen" shows all of it.
@@ -102,9 +103,15 @@ def found_text(findings: list[Finding]) -> str:
 
 
 async def remove_private_details(ctx: ActionContext) -> str | None:
-    """The resident chose to remove them: each becomes "[weggehaald]"."""
+    """The resident chose to remove them: each becomes "[weggehaald]". When nothing but them
+    was written, the description is asked again instead."""
     text = ctx.answers["what"]
-    ctx.answers["what"] = remove_details(text, find_details(text), _(N_("redaction.removed")))
+    findings = find_details(text)
+    if not has_content(remove_details(text, findings, "")):
+        ctx.answers.pop("what")  # asked again, also on the way back from a change
+        ctx.say(N_("melding.redact.nothing_left"))
+        return WHAT_STEP
+    ctx.answers["what"] = remove_details(text, findings, _(N_("redaction.removed")))
     return None
 
 

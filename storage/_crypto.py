@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.errors import StorageError
+from bot.text import mend_surrogates
 
 CHECK_PLAINTEXT = "wijksignaal-key-check"
 
@@ -38,9 +39,11 @@ class Cipher:
         return Fernet.generate_key().decode()
 
     def encrypt(self, text: str | None) -> str | None:
+        """``text`` as a token; a lone surrogate half (which UTF-8 cannot hold) is stored as
+        U+FFFD instead of refusing the whole value."""
         if text is None:
             return None
-        return self._multi.encrypt(text.encode()).decode()
+        return self._multi.encrypt(mend_surrogates(text).encode()).decode()
 
     def decrypt(self, token: str | None) -> str | None:
         if token is None:

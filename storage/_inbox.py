@@ -34,12 +34,34 @@ class Inbox:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
 
-    async def store(self, updates: list[tuple[int, str]], now: datetime) -> None:
-        """Keep each ``(update_id, json)``; one seen before is left as it is."""
-        await self._tx.write_many(
-            "INSERT OR IGNORE INTO inbox (update_id, raw, received_at) VALUES (?, ?, ?)",
-            [(uid, self._tx.cipher.encrypt(raw), to_db_time(now)) for uid, raw in updates],
-        )
+    async def store(self, updates: list[tuple[int, str]], now: datetime) -> list[tuple[int, str]]:
+        """Keep each ``(update_id, json)``, each on its own; one seen before is left as it is.
+        One that cannot be encrypted is kept set aside instead (:meth:`keep_aside`): those come
+        back as ``(update_id, error class)``."""
+        stamp = to_db_time(now)
+        kept: list[tuple[int, str | None, str]] = []
+        refused: list[tuple[int, str]] = []
+        for uid, raw in updates:
+            try:
+                kept.append((uid, self._tx.cipher.encrypt(raw), stamp))
+            except Exception as exc:  # whatever it is, the other updates are kept
+                refused.append((uid, type(exc).__name__))
+        if kept:
+            await self._tx.write_many(
+                "INSERT OR IGNORE INTO inbox (update_id, raw, received_at) VALUES (?, ?, ?)", kept
+            )
+        await self.keep_aside(refused, now)
+        return refused
+
+    async def keep_aside(self, updates: list[tuple[int, str]], now: datetime) -> None:
+        """Record each ``(update_id, reason)`` that could not be kept as ``onleesbaar``,
+        without content; one stored before is left as it is."""
+        if updates:
+            await self._tx.write_many(
+                "INSERT OR IGNORE INTO inbox (update_id, raw, state, reason, received_at)"
+                " VALUES (?, NULL, 'onleesbaar', ?, ?)",
+                [(uid, reason, to_db_time(now)) for uid, reason in updates],
+            )
 
     async def set_aside(self, update_id: int, state: str, reason: str) -> None:
         """``onleesbaar`` or ``mislukt``: never handled again, its content gone."""

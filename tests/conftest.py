@@ -58,7 +58,14 @@ def pytest_configure(config: pytest.Config) -> None:
     home = tempfile.mkdtemp(prefix="wijksignaal-tests-home-")
     config.stash[_HOME] = home
     config.stash[_SAVED] = []
-    for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR"):
+    for name in (
+        "HOME",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "MPLCONFIGDIR",
+        "HYPOTHESIS_STORAGE_DIRECTORY",  # hypothesis keeps constants there even without a database
+    ):
         config.stash[_SAVED].append((name, os.environ.get(name)))
         os.environ[name] = home if name in ("HOME", "MPLCONFIGDIR") else f"{home}/{name.lower()}"
     set_hypothesis_home_dir(Path(home, "hypothesis"))  # its examples, not ./.hypothesis

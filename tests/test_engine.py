@@ -193,10 +193,31 @@ async def test_text_without_words_is_asked_again(chat: Chat, text: str) -> None:
 
 
 async def test_text_over_telegram_length_is_refused_kindly(chat: Chat) -> None:
+    """At a question without a maximum of its own, a message's 4,096 characters is the one
+    limit named."""
+    await chat.command("/start")
+    await chat.say("a" * 5000)
+    assert chat.replies[0].text.startswith("Uw tekst is te lang: 5000 tekens.")
+    assert "4096" in chat.replies[0].text
+    assert chat.last.startswith("Over wie gaat het?"), "the question again"
+
+
+async def test_a_description_meets_one_limit_told_the_same_way_whatever_its_length(
+    chat: Chat,
+) -> None:
+    """Too long by far (5,000) or by a little (3,000): the description names the same limit,
+    2,000, in the same words; never Telegram's 4,096 first and the flow's 2,000 next."""
     await chat.command("/start")
     await chat.tap("Over mijzelf")
-    await chat.say("a" * 5000)
-    assert "te lang" in chat.replies[0].text and "4096" in chat.replies[0].text
+    refusals = []
+    for length in (5000, 3000):
+        await chat.say("a" * length)
+        refusals.append(chat.replies[0].text)
+        assert chat.last.startswith("Wat is er aan de hand?")
+    assert refusals == [
+        f"Uw tekst is te lang: {n} tekens. Het mag hoogstens 2000 zijn. Wilt u het korter maken?"
+        for n in (5000, 3000)
+    ]
 
 
 async def test_description_over_the_flow_limit_is_refused(chat: Chat) -> None:

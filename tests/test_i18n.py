@@ -74,5 +74,5 @@ def test_the_language_follows_the_context() -> None:
 
 
 def test_placeholders_are_filled_and_unknown_ones_kept() -> None:
-    assert "4096" in _("engine.too_long", max=4096)
-    assert "{max}" in _("engine.too_long")
+    assert "4096" in _("validate.max_length", max=4096, length=5000)
+    assert "{max}" in _("validate.max_length", length=5000)

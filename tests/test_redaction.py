@@ -6,7 +6,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.redaction import find_details, passes_eleven_test, remove_details
-from tests.conftest import Chat
+from tests.conftest import Chat, report_to_summary
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,39 @@ async def test_keeping_leaves_the_text_as_it_was(chat: Chat, engine: Engine) -> 
     async with engine.db.transaction() as tx:
         state = await tx.conversations.get(chat.chat_id)
     assert "06-12345678" in state.data["answers"]["what"]
+
+
+NOTHING_LEFT = "Na het weghalen blijft er niets over van uw tekst."
+
+
+async def test_a_description_of_only_details_is_asked_again_after_removing(
+    chat: Chat, engine: Engine
+) -> None:
+    """Only a phone number and an e-mail address as the description, then 'Weghalen':
+    nothing is left, so the description is asked again instead of keeping "[weggehaald]";
+    the new description is the one the report goes on with."""
+    await chat.command("/start")
+    await chat.tap("Over mijzelf")
+    await chat.say("06-12345678, a@b.nl")
+    await chat.tap("Weghalen")
+    assert chat.replies[0].text.startswith(NOTHING_LEFT)
+    assert chat.last.startswith("Wat is er aan de hand?")
+    await chat.say("Ik ben erg eenzaam sinds mijn man is overleden.")
+    assert chat.last.startswith("Gaat het over iemand die eenzaam is?")
+    async with engine.db.transaction() as tx:
+        state = await tx.conversations.get(chat.chat_id)
+    assert state.data["answers"]["what"] == "Ik ben erg eenzaam sinds mijn man is overleden."
+
+
+async def test_a_changed_description_of_only_details_is_asked_again_too(chat: Chat) -> None:
+    """Aanpassen → Wat er speelt, a phone number alone, 'Weghalen': the description is asked
+    again, not skipped on the way back to the summary."""
+    await report_to_summary(chat)
+    await chat.tap("Aanpassen")
+    await chat.tap("Wat er speelt")
+    await chat.say("0612345678")
+    await chat.tap("Weghalen")
+    assert chat.replies[0].text.startswith(NOTHING_LEFT)
+    assert chat.last.startswith("Wat is er aan de hand?")
+    await chat.say("Ik voel me al maanden heel alleen.")
+    assert "Wat er speelt: Ik voel me al maanden heel alleen." in chat.last

@@ -11,8 +11,9 @@ import pytest
 
 from bot.channels.telegram import attach_engine, build_application, recover_at_start
 from bot.channels.telegram_inbox import InboxBot
-from bot.channels.telegram_offline import OfflineRequest, _message
+from bot.channels.telegram_offline import OfflineRequest, poll_once, text_json
 from bot.engine import Engine, Reply
+from storage import Cipher
 
 CHAT = 5550002
 
@@ -26,13 +27,6 @@ async def app(engine: Engine) -> AsyncIterator[Any]:
     application.bot_data["request"] = request
     yield application
     await application.shutdown()
-
-
-def text(update_id: int, chat_id: int, words: str) -> dict[str, Any]:
-    content: dict[str, Any] = {"text": words}
-    if words.startswith("/"):
-        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(words)}]
-    return {"update_id": update_id, "message": _message(chat_id, update_id, **content)}
 
 
 def sent_texts(app: Any, chat_id: int) -> list[str]:
@@ -55,7 +49,9 @@ async def test_stored_updates_and_queued_replies_go_first_at_start_up(
         await tx.reply_queue.add(
             CHAT, Reply("Uw nummer is WS-2026-00009.").to_json(), engine.clock.now()
         )
-    parsed = await bot.keep_and_parse([text(1, CHAT, "/start"), text(2, CHAT, "Over mijzelf")])
+    parsed = await bot.keep_and_parse(
+        [text_json(1, CHAT, "/start"), text_json(2, CHAT, "Over mijzelf")]
+    )
     assert [u.update_id for u in parsed] == [1, 2]
     resent, handled = await recover_at_start(app)
     assert (resent, handled) == (1, 2)
@@ -73,7 +69,7 @@ async def test_a_turn_and_its_inbox_row_and_replies_are_one_transaction(
     """Handled through process_update, the update leaves the inbox and its replies pass through
     the queue: both tables are empty once Telegram accepted the replies."""
     bot: InboxBot = app.bot
-    (update,) = await bot.keep_and_parse([text(10, CHAT, "/start")])
+    (update,) = await bot.keep_and_parse([text_json(10, CHAT, "/start")])
     async with engine.db.transaction() as tx:
         assert len(await tx.read("SELECT * FROM inbox WHERE state = 'nieuw'")) == 1
     await app.process_update(update)
@@ -90,7 +86,9 @@ async def test_an_unreadable_update_is_set_aside_without_its_content(
     kept as 'onleesbaar' with no content, logged once by id; the next poll starts past it."""
     bot: InboxBot = app.bot
     bad = {"update_id": 21, "message": {"message_id": 1, "date": "x", "chat": "GEHEIM"}}
-    parsed = await bot.keep_and_parse([text(20, CHAT, "/start"), bad, text(22, CHAT, "/stop")])
+    parsed = await bot.keep_and_parse(
+        [text_json(20, CHAT, "/start"), bad, text_json(22, CHAT, "/stop")]
+    )
     assert [u.update_id for u in parsed] == [20, 22]
     async with engine.db.transaction() as tx:
         rows = await tx.read("SELECT update_id, state, raw FROM inbox WHERE state != 'nieuw'")
@@ -142,3 +140,173 @@ def test_a_queued_reply_keeps_its_picture_and_file() -> None:
     )
     assert Reply.from_json(reply.to_json(), 3) == reply
     assert Reply.from_json(Reply("Tekst").to_json()).photo is None
+
+
+# -- nothing stops the bot: one bad update never blocks the batch or the ones after it ------
+
+LATER = 5550003  # a resident who writes after the bad update
+
+
+def later_start(update_id: int) -> dict[str, Any]:
+    return text_json(update_id, LATER, "/start")
+
+
+async def poll_until_quiet(app: Any, offset: int = 0, rounds: int = 5) -> int:
+    """Poll as python-telegram-bot's Updater does until Telegram has nothing more to give;
+    fails when it keeps giving (the same batch fetched again and again)."""
+    request: OfflineRequest = app.bot_data["request"]
+    for _round in range(rounds):
+        offset = await poll_once(app, offset)
+        if not request.waiting:
+            return offset
+    raise AssertionError(f"still waiting after {rounds} polls: {len(request.waiting)} updates")
+
+
+async def test_a_lone_surrogate_in_an_update_is_answered_and_blocks_no_one(
+    app: Any, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Half a surrogate pair in a text (valid JSON, invalid UTF-8) used to make storing the
+    batch fail, so the poller fetched it again and again and nobody was answered. Now the
+    update is stored, its resident answered, the resident after it too, and nothing fails."""
+    request: OfflineRequest = app.bot_data["request"]
+    request.waiting += [text_json(40, CHAT, "/start"), text_json(41, CHAT, "Hallo \ud800 daar")]
+    request.waiting.append(later_start(42))
+    await poll_until_quiet(app)
+    assert sent_texts(app, CHAT)[1] == "Over wie gaat het?"
+    assert sent_texts(app, CHAT)[-2].startswith("Kies een van de knoppen."), "answered in turn"
+    assert sent_texts(app, LATER)[-1] == "Over wie gaat het?"
+    async with engine.db.transaction() as tx:
+        assert await tx.read("SELECT * FROM inbox") == []
+    assert "update failed" not in caplog.text and "set aside" not in caplog.text
+
+
+async def test_a_stored_update_with_a_lone_surrogate_is_handled_at_start_up(
+    app: Any, engine: Engine
+) -> None:
+    """Stored but never handled (the process died): what the inbox kept is still an update
+    python-telegram-bot can read, and at start-up it is answered, before the one after it."""
+    bot: InboxBot = app.bot
+    parsed = await bot.keep_and_parse(
+        [text_json(50, CHAT, "/start"), text_json(51, CHAT, "Over \udfff mij"), later_start(52)]
+    )
+    assert [u.update_id for u in parsed] == [50, 51, 52]
+    assert await recover_at_start(app) == (0, 3)
+    assert sent_texts(app, CHAT)[-2].startswith("Kies een van de knoppen."), "the text read"
+    assert sent_texts(app, CHAT)[-1] == "Over wie gaat het?"
+    assert sent_texts(app, LATER)[-1] == "Over wie gaat het?"
+
+
+async def test_an_update_that_cannot_be_encrypted_is_set_aside_and_counted(
+    app: Any,
+    engine: Engine,
+    cipher: Cipher,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever makes storing one update fail, it is set aside by itself (no content, its
+    error class), counted, logged by id and class alone; the rest of the batch is stored and
+    answered, and Telegram is not asked for it again."""
+    encrypt = cipher.encrypt
+
+    def refusing(value: str | None) -> str | None:
+        if value is not None and "WEIGER" in value:
+            raise ValueError("refused")
+        return encrypt(value)
+
+    monkeypatch.setattr(cipher, "encrypt", refusing)
+    request: OfflineRequest = app.bot_data["request"]
+    request.waiting += [text_json(60, CHAT, "WEIGER 0612345678"), later_start(61)]
+    offset = await poll_until_quiet(app)
+    assert offset == 62
+    assert sent_texts(app, LATER)[-1] == "Over wie gaat het?"
+    assert sent_texts(app, CHAT) == [], "the refused update is not handled"
+    async with engine.db.transaction() as tx:
+        rows = await tx.read("SELECT update_id, state, raw, reason FROM inbox")
+    assert rows == [(60, "onleesbaar", None, "ValueError")]
+    assert app.bot.set_aside_count == 1
+    assert "update 60 cannot be stored (ValueError)" in caplog.text
+    assert "WEIGER" not in caplog.text and "0612345678" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"update_id": 10**30, "message": {"text": "GEHEIM"}},  # beyond SQLite's integers
+        {"update_id": True, "message": {"text": "GEHEIM"}},
+        {"update_id": "70", "message": {"text": "GEHEIM"}},
+        ["GEHEIM"],
+        "GEHEIM",
+    ],
+    ids=["huge-id", "bool-id", "text-id", "list", "string"],
+)
+async def test_an_item_without_a_usable_id_is_skipped_and_counted(
+    app: Any, engine: Engine, caplog: pytest.LogCaptureFixture, bad: Any
+) -> None:
+    """An item of a batch with no id the inbox can store it under is skipped, counted and
+    logged without content; the update after it is answered."""
+    request: OfflineRequest = app.bot_data["request"]
+    request.waiting += [bad, later_start(71)]
+    await poll_until_quiet(app)
+    assert sent_texts(app, LATER)[-1] == "Over wie gaat het?"
+    assert app.bot.set_aside_count == 1
+    assert "without a usable id cannot be read" in caplog.text and "GEHEIM" not in caplog.text
+    async with engine.db.transaction() as tx:
+        assert await tx.read("SELECT * FROM inbox") == []
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"chat": {"id": [1], "type": "private"}},
+        {"from": {"id": CHAT, "is_bot": False, "first_name": 7}},
+        {"text": {"GEHEIM": 1}},
+    ],
+    ids=["chat-id-a-list", "name-a-number", "text-a-dict"],
+)
+async def test_an_update_whose_fields_have_the_wrong_types_is_set_aside(
+    app: Any, engine: Engine, caplog: pytest.LogCaptureFixture, field: dict[str, Any]
+) -> None:
+    """python-telegram-bot takes any type; a field the bot reads of another type than the
+    Bot API's would fail in the handler (or before it, logging the whole update). It is set
+    aside as unreadable instead, and the next update is answered."""
+    bad = text_json(80, CHAT, "GEHEIM")
+    bad["message"].update(field)
+    request: OfflineRequest = app.bot_data["request"]
+    request.waiting += [bad, later_start(81)]
+    await poll_until_quiet(app)
+    assert sent_texts(app, LATER)[-1] == "Over wie gaat het?"
+    async with engine.db.transaction() as tx:
+        rows = await tx.read("SELECT update_id, state, raw, reason FROM inbox")
+    assert rows == [(80, "onleesbaar", None, "TypeError")]
+    assert "update failed" not in caplog.text and "GEHEIM" not in caplog.text
+
+
+async def test_at_start_up_an_update_that_fails_is_set_aside_and_the_next_handled(
+    app: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recovery goes on past a stored update it cannot read and past one whose handling
+    fails even outside the handlers (the error handler itself): both are set aside and
+    counted, the next is answered, and recovery ends."""
+    bot: InboxBot = app.bot
+    await bot.keep_and_parse(
+        [text_json(90, CHAT, "/start"), text_json(91, CHAT, "/start"), later_start(92)]
+    )
+    async with engine.db.transaction() as tx:
+        await tx.write("UPDATE inbox SET raw = ? WHERE update_id = 90", (tx.cipher.encrypt("{"),))
+    process = app.process_update
+
+    async def failing(update: Any) -> None:
+        if update.update_id == 91:
+            raise RuntimeError("the error handler failed")
+        await process(update)
+
+    monkeypatch.setattr(app, "process_update", failing)
+    assert await recover_at_start(app) == (0, 1)
+    assert sent_texts(app, LATER)[-1] == "Over wie gaat het?"
+    async with engine.db.transaction() as tx:
+        rows = await tx.read("SELECT update_id, state, raw, reason FROM inbox ORDER BY 1")
+    assert rows == [
+        (90, "onleesbaar", None, "JSONDecodeError"),
+        (91, "mislukt", None, "RuntimeError"),
+    ]
+    assert bot.set_aside_count == 2

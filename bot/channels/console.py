@@ -12,12 +12,14 @@ from typing import TextIO
 
 from bot.engine import Button, Engine, Event, EventKind, Reply
 from bot.i18n import N_, _
+from bot.text import index_below
 
 
 def _match(buttons: tuple[Button, ...], line: str) -> Button | None:
     text = line.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(buttons):
-        return buttons[int(text) - 1]
+    number = index_below(text, len(buttons) + 1)
+    if number:  # 1 up to the number of buttons
+        return buttons[number - 1]
     for button in buttons:
         if button.label.casefold() == text.casefold():
             return button

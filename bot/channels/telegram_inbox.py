@@ -8,9 +8,13 @@ memory. The turn that handles an update deletes it from the inbox in its own tra
 :meth:`bot.engine.Engine.handle`); at start-up :func:`recover` resends what was not delivered and
 handles what was stored but never handled, oldest first.
 
-An update that python-telegram-bot cannot parse (a newer Bot API field, a malformed value) no
-longer fails the whole batch: it is logged once by its id alone, set aside as ``onleesbaar``,
-and skipped; the next offset passes it, so Telegram forgets it and the rest is handled.
+One bad update never holds up the others, in a batch or at start-up. Each update is stored on
+its own (a lone surrogate half is stored as U+FFFD, see :class:`storage.Cipher`); one that
+cannot be stored or parsed (a newer Bot API field, a malformed value, a field of the wrong
+type) is set aside as ``onleesbaar``, counted, and logged once by its id and error class alone;
+one without an id the inbox can hold is skipped the same way. The next offset passes them, so
+Telegram forgets them and the rest is handled. At start-up, a stored update that cannot be read
+or handled is set aside likewise and recovery goes on.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class InboxBot(ExtBot[None]):
     # Bots are frozen objects; underscore attributes may still be set.
     _engine: Engine | None = None
     _skip_to: int | None = None  # the offset past an unreadable last update
+    _set_aside = 0  # updates set aside or skipped since start-up, in the log line
 
     def keep_for(self, engine: Engine) -> None:
         """From now on every fetched update goes into ``engine``'s inbox first."""
@@ -93,47 +98,117 @@ class InboxBot(ExtBot[None]):
         return await self.keep_and_parse(list(raw or []))
 
     async def keep_and_parse(self, raw: list[Any]) -> tuple[Update, ...]:
-        """Store the batch, then parse each update on its own; set the unreadable aside."""
+        """Store the batch, each update on its own, then parse each; one that cannot be stored
+        or parsed is set aside, and the others go on."""
         engine = self._engine
         assert engine is not None
-        items = [r for r in raw if isinstance(r, dict) and isinstance(r.get("update_id"), int)]
+        items: list[tuple[int, JSONDict]] = []
+        for item in raw:
+            update_id = usable_id(item)
+            if update_id is None:
+                # Nothing to store it under, nothing to name it by (a huge id is not logged).
+                self.note_set_aside(None, type(item).__name__)
+            else:
+                items.append((update_id, item))
         if not items:
             return ()
+        as_json: list[tuple[int, str]] = []
+        unwritable: list[tuple[int, str]] = []
+        for update_id, item in items:
+            try:
+                as_json.append((update_id, json.dumps(item, ensure_ascii=False)))
+            except Exception as exc:  # a value JSON cannot hold: this update alone
+                unwritable.append((update_id, type(exc).__name__))
         async with engine.db.transaction() as tx:
-            await tx.inbox.store(
-                [(r["update_id"], json.dumps(r, ensure_ascii=False)) for r in items],
-                engine.clock.now(),
-            )
+            await tx.inbox.keep_aside(unwritable, engine.clock.now())
+            refused = await tx.inbox.store(as_json, engine.clock.now())
+        aside = dict(unwritable + refused)
+        for update_id, reason in aside.items():
+            self.note_set_aside(update_id, reason, "stored")
         updates: list[Update] = []
-        for item in items:
-            update = await self.parse(item)
+        for update_id, item in items:
+            if update_id in aside:
+                continue
+            update = await self.parse(update_id, item)
             if update is not None:
                 updates.append(update)
-        last = items[-1]["update_id"]
-        if not updates or updates[-1].update_id < last:
-            self._skip_to = last + 1
+        highest = max(update_id for update_id, _item in items)
+        if not updates or updates[-1].update_id < highest:
+            self._skip_to = highest + 1
         return tuple(updates)
 
-    async def parse(self, item: JSONDict) -> Update | None:
+    async def parse(self, update_id: int, item: JSONDict) -> Update | None:
+        """The update, or ``None`` after setting it aside as unreadable."""
         engine = self._engine
         assert engine is not None
         try:
             update = Update.de_json(item, self)
+            check_types(update)
             self.insert_callback_data(update)
         except Exception as exc:
-            # Logged once, by id and error class: the content may hold personal data.
-            update_id = int(item["update_id"])
-            log.error("update %d cannot be read (%s); set aside", update_id, type(exc).__name__)
             async with engine.db.transaction() as tx:
                 await tx.inbox.set_aside(update_id, "onleesbaar", type(exc).__name__)
+            self.note_set_aside(update_id, type(exc).__name__)
             return None
         return update
+
+    @property
+    def set_aside_count(self) -> int:
+        """How many updates were set aside or skipped since start-up."""
+        return self._set_aside
+
+    def note_set_aside(self, update_id: int | None, reason: str, what: str = "read") -> None:
+        """Count one update set aside (or, without an id, skipped) and log it once, by its id
+        and error class alone: its content may hold personal data. The inbox keeps those
+        with an id for a month, by state and reason."""
+        self._set_aside += 1
+        name = "an update without a usable id" if update_id is None else f"update {update_id}"
+        done = "skipped" if update_id is None else "set aside"
+        log.error(
+            "%s cannot be %s (%s); %s, %d since start-up", name, what, reason, done, self._set_aside
+        )
+
+
+def check_types(update: Update) -> None:
+    """Raise ``TypeError`` when a field the bot reads (an id, a name, a text, callback data)
+    has another type than the Bot API promises: python-telegram-bot takes what it is given, and
+    such an update would fail in the handler, or in python-telegram-bot before it, which logs
+    the whole update, content and all."""
+    chat, user = update.effective_chat, update.effective_user
+    message, query = update.effective_message, update.callback_query
+    if not (
+        (chat is None or type(chat.id) is int)
+        and (user is None or (type(user.id) is int and isinstance(user.first_name, str)))
+        and (message is None or message.text is None or isinstance(message.text, str))
+        and (query is None or query.data is None or isinstance(query.data, str))
+    ):
+        raise TypeError("a field of another type than the Bot API's")
+
+
+def usable_id(item: object) -> int | None:
+    """The update id of one item of a batch, when it is one the inbox can store: an integer
+    within SQLite's range (not a bool)."""
+    if not isinstance(item, dict):
+        return None
+    update_id = item.get("update_id")
+    if type(update_id) is not int or not -(2**63) <= update_id < 2**63:
+        return None
+    return update_id
 
 
 async def recover(app: Application[Any, Any, Any, Any, Any, Any], send: Any) -> tuple[int, int]:
     """At start-up, before polling: resend queued replies, then handle stored updates in order.
-    The numbers of replies resent and updates handled."""
+    One that cannot be read or handled is set aside and the next goes on. The numbers of
+    replies resent and updates handled."""
     engine: Engine = app.bot_data["engine"]
+    bot = app.bot
+
+    async def set_aside(update_id: int, state: str, reason: str, what: str) -> None:
+        async with engine.db.transaction() as tx:
+            await tx.inbox.set_aside(update_id, state, reason)
+        if isinstance(bot, InboxBot):
+            bot.note_set_aside(update_id, reason, what)
+
     resent = await resend(engine, send, engine.clock.now() + dtm.timedelta(days=1))
     handled = 0
     while True:
@@ -143,12 +218,16 @@ async def recover(app: Application[Any, Any, Any, Any, Any, Any], send: Any) -> 
             break
         for update_id, raw in pending:
             try:
-                update = Update.de_json(json.loads(raw), app.bot)
+                update = Update.de_json(json.loads(raw), bot)
+                check_types(update)
             except Exception as exc:
-                async with engine.db.transaction() as tx:
-                    await tx.inbox.set_aside(update_id, "onleesbaar", type(exc).__name__)
+                await set_aside(update_id, "onleesbaar", type(exc).__name__, "read")
                 continue
-            await app.process_update(update)
+            try:
+                await app.process_update(update)
+            except Exception as exc:  # the error handler itself failed: never again either
+                await set_aside(update_id, "mislukt", type(exc).__name__, "handled")
+                continue
             handled += 1
             async with engine.db.transaction() as tx:
                 # A turn that failed was told to the chat by the error handler: never again.

@@ -40,6 +40,7 @@ class OfflineRequest(BaseRequest):
     record: bool = True
     too_many_requests: set[int] = field(default_factory=set)  # nth sendMessage calls to refuse
     blocked_chats: set[int] = field(default_factory=set)  # chats that blocked the bot (403)
+    waiting: list[Any] = field(default_factory=list)  # raw updates for getUpdates to serve
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     send_attempts: int = 0
 
@@ -96,7 +97,7 @@ class OfflineRequest(BaseRequest):
         if api_method == "getMe":
             result = BOT_USER
         elif api_method == "getUpdates":
-            result = []
+            result = self.serve_updates(params.get("offset"))
         elif api_method in ("sendDocument", "sendPhoto"):
             result = {
                 "message_id": next(self._ids),
@@ -117,6 +118,16 @@ class OfflineRequest(BaseRequest):
             }
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
+    def serve_updates(self, offset: object) -> list[Any]:
+        """What Telegram would answer ``getUpdates`` with: the updates from ``offset`` on (100
+        at most); those below it are forgotten. An item without an integer id cannot be
+        confirmed by an offset: it is served once."""
+        if isinstance(offset, int):
+            self.waiting = [u for u in self.waiting if not _below(u, offset)]
+        batch = self.waiting[:100]
+        self.waiting = [u for u in batch if _id(u) is not None] + self.waiting[100:]
+        return batch
+
     def sent(self) -> list[SentCall]:
         """The messages sent so far (``sendMessage`` calls only)."""
         return [c for c in self.calls if c.method == "sendMessage"]
@@ -130,6 +141,18 @@ class OfflineRequest(BaseRequest):
             if c.method == "sendPhoto"
             and (chat_id is None or int(str(c.params["chat_id"])) == chat_id)
         ]
+
+
+def _id(raw: object) -> int | None:
+    """The update id of a raw update, when it has one as Telegram's (64 bits at most)."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    return update_id if type(update_id) is int and abs(update_id) < 2**63 else None
+
+
+def _below(raw: object, offset: int) -> bool:
+    """Whether Telegram forgets ``raw`` when asked from ``offset``."""
+    update_id = _id(raw)
+    return update_id is not None and update_id < offset
 
 
 def _content(part: Any) -> bytes:
@@ -152,19 +175,18 @@ def _message(chat_id: int, message_id: int, **content: Any) -> dict[str, Any]:
     }
 
 
-def text_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
-    """A text message; one starting with ``/`` carries a bot_command entity, as Telegram sends."""
+def text_json(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
+    """The JSON of a text message; one starting with ``/`` carries a bot_command entity, as
+    Telegram sends."""
     content: dict[str, Any] = {"text": text}
     if text.startswith("/"):
         length = len(text.split(maxsplit=1)[0])
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return Update.de_json(
-        {"update_id": update_id, "message": _message(chat_id, update_id, **content)}, bot
-    )
+    return {"update_id": update_id, "message": _message(chat_id, update_id, **content)}
 
 
-def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
-    """A tap on an inline button."""
+def button_json(update_id: int, chat_id: int, data: str) -> dict[str, Any]:
+    """The JSON of a tap on an inline button."""
     query = {
         "id": str(update_id),
         "from": _user(chat_id),
@@ -172,7 +194,17 @@ def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
         "data": data,
         "message": _message(chat_id, update_id, text="..."),
     }
-    return Update.de_json({"update_id": update_id, "callback_query": query}, bot)
+    return {"update_id": update_id, "callback_query": query}
+
+
+def text_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
+    """A text message (:func:`text_json`)."""
+    return Update.de_json(text_json(update_id, chat_id, text), bot)
+
+
+def button_update(bot: Bot, update_id: int, chat_id: int, data: str) -> Update:
+    """A tap on an inline button (:func:`button_json`)."""
+    return Update.de_json(button_json(update_id, chat_id, data), bot)
 
 
 def photo_update(bot: Bot, update_id: int, chat_id: int) -> Update:
@@ -193,6 +225,16 @@ def service_update(bot: Bot, update_id: int, chat_id: int, **content: Any) -> Up
 def edited_update(bot: Bot, update_id: int, chat_id: int, text: str) -> Update:
     edited = _message(chat_id, update_id, text=text, edit_date=_DATE + 5)
     return Update.de_json({"update_id": update_id, "edited_message": edited}, bot)
+
+
+async def poll_once(app: Application[Any, Any, Any, Any, Any, Any], offset: int) -> int:
+    """One round of python-telegram-bot's polling loop (``Updater._start_polling``): fetch
+    from ``offset`` with the application's bot, hand each update to its update processor in
+    order, and return the next offset (one past the last update returned)."""
+    updates = await app.bot.get_updates(offset=offset, timeout=0)
+    for update in updates:
+        await app.update_processor.process_update(update, app.process_update(update))
+    return updates[-1].update_id + 1 if updates else offset
 
 
 class OfflineChat:
@@ -219,7 +261,10 @@ class OfflineChat:
 
     async def tap(self, label: str) -> list[dict[str, Any]]:
         """Tap the button labelled ``label`` on the bot's latest keyboard."""
-        data = self.button_data(label)
+        return await self.press(self.button_data(label))
+
+    async def press(self, data: str) -> list[dict[str, Any]]:
+        """Press a button whose callback data is ``data``: one shown, or a forged one."""
         return await self._process(
             button_update(self.app.bot, self.next_update_id(), self.chat_id, data)
         )

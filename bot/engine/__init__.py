@@ -14,7 +14,7 @@ from bot.engine._flow import FLOWS_DIR, Flow, Step, load_flow, load_flows
 from bot.engine._runner import EXPIRED_NOTICE, Engine
 from bot.engine._sizes import TEXT_LIMIT, fit, shorten, split, units
 from bot.engine._types import Button, Event, EventKind, Reply, normalise
-from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
+from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid, has_content
 
 __all__ = [
     "EXPIRED_NOTICE",
@@ -37,6 +37,7 @@ __all__ = [
     "StartFlow",
     "Step",
     "fit",
+    "has_content",
     "load_flow",
     "load_flows",
     "normalise",

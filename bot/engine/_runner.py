@@ -26,10 +26,11 @@ from bot.engine._flow import Flow, Option, Step
 from bot.engine._help import help_text
 from bot.engine._sizes import fit
 from bot.engine._types import Button, Event, EventKind, Reply, normalise
-from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid
+from bot.engine._validators import MAX_MESSAGE_LENGTH, VALIDATORS, Invalid, max_length
 from bot.errors import FlowError, StaleConversation
 from bot.i18n import LANGUAGES, N_, _, current_language, use_language
 from bot.language import Language
+from bot.text import index_below
 from storage import ConversationState, Database, QueuedIds, Tx
 
 EXPIRED_NOTICE = N_("engine.expired")
@@ -495,8 +496,9 @@ class _Turn:
             self.reask()
             return
         options = self.visible_options(step)
-        if kind == "a" and index.isascii() and index.isdigit() and int(index) < len(options):
-            await self.answer(step, options[int(index)].value, options[int(index)])
+        chosen = index_below(index, len(options)) if kind == "a" else None
+        if chosen is not None:
+            await self.answer(step, options[chosen].value, options[chosen])
             return
         self.ctx.say(N_("engine.old_button"))
         self.reask()
@@ -585,8 +587,15 @@ class _Turn:
         if step is None or not step.asks:
             await self.start(self.engine.main_flow)
             return
-        if len(text) > MAX_MESSAGE_LENGTH:
-            self.ctx.say(N_("engine.too_long"), max=MAX_MESSAGE_LENGTH)
+        # One limit per question, told in one way: the step's own maximum, else a message's.
+        limit = min(
+            (int(arg) for name, arg in step.validators if name == "max_length"),
+            default=MAX_MESSAGE_LENGTH,
+        )
+        try:
+            max_length(text.strip(), limit)
+        except Invalid as problem:
+            self.ctx.say(problem.key, **problem.params)
             self.reask()
             return
         chosen = self.match_button(step, text)

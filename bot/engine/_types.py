@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.text import mend_surrogates
+
 # Control characters other than tab and newline, and the non-characters U+FFFE and U+FFFF.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 # Longer than anything the bot asks for; a description is checked against its own maximum.
@@ -18,9 +20,7 @@ MAX_EVENT_TEXT = 16_384
 def clean_text(text: str) -> str:
     """Text as the engine may store and send it: surrogate halves that form a pair are joined,
     a lone one becomes U+FFFD, control characters go, line ends become newlines, NFC."""
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = mend_surrogates(text).replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))[:MAX_EVENT_TEXT]
 
 

@@ -107,6 +107,21 @@ def test_killed_at_random_while_twenty_residents_report_nothing_is_lost(tmp_path
     assert "Traceback" not in err
 
 
+def wait_for_reply(stub: BotApiStub, chat_id: int, fragment: str, after: int) -> None:
+    """Until ``chat_id`` got a message holding ``fragment`` (from index ``after``)."""
+    deadline = time.monotonic() + 20
+    while stub.reply_after(chat_id, fragment, after) is None:
+        assert time.monotonic() < deadline, f"chat {chat_id} was not answered"
+        time.sleep(0.05)
+
+
+def assert_no_busy_loop(stub: BotApiStub) -> None:
+    """The poller waits for new updates instead of fetching the same ones again and again."""
+    calls_then = stub.calls.count("getUpdates")
+    time.sleep(1.5)
+    assert stub.calls.count("getUpdates") - calls_then < 10, "no busy loop"
+
+
 def test_an_unreadable_update_is_set_aside_and_the_rest_is_handled(tmp_path: Path) -> None:
     """An update python-telegram-bot cannot parse, between two good ones in one batch: it is
     logged once by its id (none of its content), set aside as unreadable, and the good ones are
@@ -123,16 +138,34 @@ def test_an_unreadable_update_is_set_aside_and_the_rest_is_handled(tmp_path: Pat
             )
             stub.push_text(3, "/start")
             stub.wait_for_text("Over wie gaat het?", after=after)
-            deadline = time.monotonic() + 20
-            while stub.reply_after(3, "Over wie gaat het?", after) is None:
-                assert time.monotonic() < deadline, "the update after the bad one was not handled"
-                time.sleep(0.05)
+            wait_for_reply(stub, 3, "Over wie gaat het?", after)
             assert stub.reply_after(2, "Over wie gaat het?", after) is not None
-            calls_then = stub.calls.count("getUpdates")
-            time.sleep(1.5)
-            assert stub.calls.count("getUpdates") - calls_then < 10, "no busy loop"
+            assert_no_busy_loop(stub)
         finally:
             err = stop(bot)
     assert rows(db, "SELECT state, raw, reason FROM inbox") == [("onleesbaar", None, "TypeError")]
     assert err.count("cannot be read") == 1
     assert "GEHEIM" not in err and "straks" not in err
+
+
+def test_a_lone_surrogate_in_a_batch_stops_nothing(tmp_path: Path) -> None:
+    """The measured failure, in the real process: a text holding half a surrogate pair (valid
+    JSON, not valid UTF-8) made storing its batch fail, so the poller fetched it again and
+    again with a traceback each time and nobody was answered. Now its resident is answered, so
+    is the resident after it, nothing is fetched in a busy loop, no traceback is logged and
+    the inbox is empty."""
+    db = tmp_path / "bot.db"
+    with BotApiStub() as stub:
+        bot = start_bot(stub, db)
+        try:
+            stub.exchange(1, [("/start", "Over wie gaat het?")])
+            after = len(stub.sent)
+            stub.push_text(1, "Hallo \ud800 daar")
+            stub.push_text(2, "/start")
+            wait_for_reply(stub, 2, "Over wie gaat het?", after)
+            assert stub.reply_after(1, "Kies een van de knoppen", after) is not None
+            assert_no_busy_loop(stub)
+        finally:
+            err = stop(bot)
+    assert "Traceback" not in err and "UnicodeEncodeError" not in err
+    assert rows(db, "SELECT count(*) FROM inbox") == [(0,)]
