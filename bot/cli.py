@@ -379,7 +379,6 @@ async def _person(args: argparse.Namespace) -> int:
                 data = await person_data(tx, args.user)
             else:
                 count = await forget(tx, args.user, SystemClock().now())
-                await tx.write("DELETE FROM conversations WHERE chat_id = ?", (args.user,))
     finally:
         await db.close()
     if args.action == "export":

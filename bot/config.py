@@ -48,6 +48,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "intake_team",
         "deadline_working_days",
         "reference_prefix",
+        "tell_reporter_name",
     ),
     "conversations": ("expire_after",),
     "telegram": ("username",),
@@ -124,6 +125,8 @@ class Config:
     key_file: Path | None = None
     anonymise_after: timedelta = timedelta(days=365)
     delete_closed_after: timedelta = timedelta(days=1825)
+    # When the team tells the person reported about (within a month), does it say who reported?
+    tell_reporter_name: bool = False
     # The neighbourhood's offer (bot/offer.py); None: the bot runs without one.
     offer: Offer | None = None
     offer_file: Path | None = None
@@ -266,6 +269,10 @@ def load_config(path: Path | str, *, with_offer: bool = True) -> Config:
     default_deadline = _positive_int(
         municipality.get("deadline_working_days"), "municipality.deadline_working_days", problems, 3
     )
+    tell_name = municipality.get("tell_reporter_name", False)
+    if not isinstance(tell_name, bool):
+        problems.add("municipality.tell_reporter_name", N_("config.error.yes_no"), value=tell_name)
+        tell_name = False
     prefix = municipality.get("reference_prefix", "WS")
     if not isinstance(prefix, str) or not re.fullmatch(r"[A-Z]{1,5}", prefix):
         problems.add("municipality.reference_prefix", N_("config.error.prefix"), value=prefix)
@@ -421,4 +428,5 @@ def load_config(path: Path | str, *, with_offer: bool = True) -> Config:
         anonymise_after=anonymise_after,
         delete_closed_after=delete_after,
         reference_prefix=prefix,
+        tell_reporter_name=tell_name,
     )

@@ -73,6 +73,21 @@ DETAIL_KINDS = {
 }
 
 
+# What the reporter hears after "Weet deze persoon dat u dit meldt? -> Nee": the team tells the
+# person within a month, and whether it says who reported (``[municipality]
+# tell_reporter_name``).
+NOT_TOLD = {
+    False: N_("melding.knows.not_told"),
+    True: N_("melding.knows.not_told_named"),
+}
+
+
+async def explain_not_told(ctx: ActionContext) -> str | None:
+    """The person does not know: say that the team tells them, and whether with the name."""
+    ctx.say(NOT_TOLD[ctx.config.tell_reporter_name])
+    return None
+
+
 async def find_private_details(ctx: ActionContext) -> str | None:
     """Before anything is sent: phone numbers, e-mail, addresses, BSN in the description?"""
     ctx.answers.pop(REDACT_STEP, None)  # a changed description is checked again
@@ -266,6 +281,7 @@ async def route_signal(ctx: ActionContext) -> str | None:
 
 
 ACTIONS: dict[str, Action] = {
+    "explain_not_told": explain_not_told,
     "find_private_details": find_private_details,
     "remove_private_details": remove_private_details,
     "suggest_category": suggest_category,

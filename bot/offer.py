@@ -358,7 +358,7 @@ class _Reader:
         )
         skip = self.raw.get("skip_holidays", False)
         if not isinstance(skip, bool):
-            self.problem("skip_holidays", N_("offer.error.yes_no"), value=skip)
+            self.problem("skip_holidays", N_("config.error.yes_no"), value=skip)
         phone, website = self.phone(), self.website()
         if not self.ok:
             return None

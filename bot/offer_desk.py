@@ -8,9 +8,10 @@
   category travel in the buttons' callback data, and the one open question ("which postcode?")
   is kept in this process's memory for :data:`ASK_FOR`, for at most :data:`MAX_OPEN` chats.
 - **After a report with consent:** when activities serve the report's postcode and category,
-  one message names at most two, and, when the reporter agreed to contact, asks whether the team
-  should talk it over with them. The report is already stored; an unanswered question changes
-  nothing.
+  one message names at most two (for the reporter, or, when the report is about someone else
+  or the neighbourhood, worded for passing on), and, when the reporter agreed to contact, asks
+  whether the team should talk it over with them. The report is already stored; an unanswered
+  question changes nothing.
 - **For the team:** closing with "collectief aanbod" asks which activity (bot/offer_views.py
   builds the question; the button lands here) and goes on to the closing flow.
 """
@@ -35,7 +36,14 @@ from bot.engine import (
 )
 from bot.i18n import N_, _, label
 from bot.offer import Offer
-from bot.offer_views import OTHER, activity_block, activity_line
+from bot.offer_views import (
+    OTHER,
+    REPORT_HEAD,
+    REPORT_QUESTION,
+    activity_block,
+    activity_line,
+    offered_for,
+)
 from bot.team import TeamDesk
 from storage import OFFER_AFTER_REPORT
 
@@ -218,12 +226,13 @@ class OfferDesk:
         await ctx.tx.offers.add(
             signal_id, OFFER_AFTER_REPORT, [(a.id, a.name) for a, _m in found], ctx.now
         )
-        lines = [_(N_("offer.report.head"))]
+        about = ctx.answers.get("about")
+        lines = [_(offered_for(REPORT_HEAD, about))]
         lines += [activity_line(a, meeting, offer, ctx.language) for a, meeting in found]
         if contact_method not in ("chat", "telefoon"):
             ctx.replies.append(Reply("\n\n".join(lines)))
             return None
-        lines.append(_(N_("offer.report.question")))
+        lines.append(_(offered_for(REPORT_QUESTION, about)))
         buttons = (
             Button(_(N_("offer.report.yes")), f"ao:{ref}:ja"),
             Button(_(N_("offer.report.no")), f"ao:{ref}:nee"),

@@ -31,6 +31,29 @@ WANTED = {
     False: N_("offer.team.wanted.no"),
     None: N_("offer.team.wanted.open"),
 }
+# Who an activity is for, by whom the report is about: the reporter themselves, or someone they
+# may pass it on to (the person they reported about, people in their neighbourhood).
+FOR_REPORTER = "zelf"
+REPORT_HEAD = {
+    FOR_REPORTER: N_("offer.report.head"),
+    "ander": N_("offer.report.head_ander"),
+    "buurt": N_("offer.report.head_buurt"),
+}
+REPORT_QUESTION = {
+    FOR_REPORTER: N_("offer.report.question"),
+    "ander": N_("offer.report.question_pass_on"),
+    "buurt": N_("offer.report.question_pass_on"),
+}
+CLOSING_FOR = {
+    FOR_REPORTER: N_("offer.close.for_zelf"),
+    "ander": N_("offer.close.for_ander"),
+    "buurt": N_("offer.close.for_buurt"),
+}
+
+
+def offered_for(texts: dict[str, str], about: object) -> str:
+    """The msgid of ``texts`` for a report about ``about`` (the reporter's own when unknown)."""
+    return texts.get(str(about), texts[FOR_REPORTER])
 
 
 def access_text(activity: Activity, lang: str, most: int | None = None) -> str:
@@ -146,19 +169,22 @@ def activity_question(config: Config, signal: StoredSignal, now: datetime) -> Re
 
 async def record_closing(ctx: ActionContext, config: Config, signal: StoredSignal) -> str:
     """Store the activity the team named when closing (the flow's ``activity`` and, for
-    "ander aanbod", its name); what the reporter reads about it, in their language."""
+    "ander aanbod", its name); what the reporter reads about it, in their language: advice for
+    themselves, or, for a report about someone else or the neighbourhood, to pass on."""
     chosen = ctx.vars.get("activity")
     lang = signal.language
+    framing = offered_for(CLOSING_FOR, signal.about)
     if chosen == OTHER and ctx.answers.get("offer_name"):
         name = str(ctx.answers["offer_name"])
         await ctx.tx.offers.add(signal.id, OFFER_AT_CLOSING, [(None, name)], ctx.now)
-        return translate(N_("offer.close.resident_other"), lang, name=name)
+        told = translate(N_("offer.close.resident_other"), lang, name=name)
+        return translate(framing, lang, activity=told)
     offer = config.offer
     activity = offer.get(str(chosen)) if offer is not None and chosen else None
     if offer is None or activity is None:
         return ""
     await ctx.tx.offers.add(signal.id, OFFER_AT_CLOSING, [(activity.id, activity.name)], ctx.now)
-    return translate(
+    told = translate(
         N_("offer.close.resident"),
         lang,
         name=activity.name,
@@ -166,3 +192,4 @@ async def record_closing(ctx: ActionContext, config: Config, signal: StoredSigna
         address=activity.address,
         when=when_text(activity.next_meeting(ctx.now, offer.timezone), offer, lang),
     )
+    return translate(framing, lang, activity=told)

@@ -1,7 +1,8 @@
 """Retention: nothing is kept longer than the municipality decided (defaults in docs/privacy.md).
 
 Contact details of a signal are anonymised a year after it was closed (phone, contact method,
-chat link, full postcode, the texts of messages between the team and the reporter); closed
+chat link, full postcode, the texts of messages between the team and the reporter, the first
+event's copy of the route reason); closed
 signals are deleted after five years, with their events, consents and view log; unfinished
 conversations are wiped after their expiry, and ended ones go after a month of silence (a chosen
 language other than Dutch is kept); updates set aside and old code guesses go too. Every run is
@@ -95,10 +96,12 @@ async def anonymise_batch(tx: Tx, cutoff: str, now: str, batch: int) -> tuple[in
         " AND person_id IS NOT NULL",
         ids,
     )
-    # Messages between the team and the reporter are contact too: their text goes.
+    # Messages between the team and the reporter are contact too: their text goes. So does the
+    # first event's copy of the route reason, which named the full postcode before migration
+    # 0014 (the signal keeps its reason, with the PC4 only).
     await tx.write(
         f"UPDATE signal_events SET note = NULL WHERE signal_id IN ({marks})"
-        " AND kind LIKE 'bericht-%' AND note IS NOT NULL",
+        " AND (kind LIKE 'bericht-%' OR kind = 'aangemaakt') AND note IS NOT NULL",
         ids,
     )
     return len(ids), int(with_contact[0])

@@ -1,10 +1,12 @@
 """The resident's rights, at once, from the chat and (for a request by letter) the command line.
 
 ``/mijngegevens`` shows what the bot holds about the person and sends it as a JSON file;
-``/intrekken`` withdraws a consent (contact stops at once); ``/verwijderen`` removes contact
-details, the chat link and the conversation state after a confirmation. Signals already with a
-team stay, without any link to the person, as they may be needed for care. Each withdrawal and
-removal is a signal event, so the team sees it in its next digest.
+``/intrekken`` withdraws a consent (contact stops at once); ``/verwijderen`` removes, after a
+confirmation, what :func:`forget` lists: contact details, the chat link, the reporter's replies
+to the team, their consents to contact and to a volunteer, their answers to the offer and the
+conversation state. Signals already with a team stay, without any link to the person, as they
+may be needed for care. Each withdrawal and removal is a signal event, so the team sees it in
+its next digest.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from babel.dates import format_date
 
 from bot.engine import ActionContext, Button, Reply, Service, StartFlow
 from bot.i18n import N_, _, label
-from storage import OFFER_AFTER_REPORT, Tx, to_db_time
+from storage import OFFER_AFTER_REPORT, REPORTER_ACTOR, Tx, to_db_time
 
 WITHDRAWABLE = ("contact", "vrijwilliger")
+REMOVED = "melder-verwijderd"  # the event kind of a reporter's removal
 _LABELS = {
     "melden": N_("rights.purpose.melden"),
     "contact": N_("rights.purpose.contact"),
@@ -126,19 +129,30 @@ async def withdraw(tx: Tx, telegram_id: int, purpose: str, now: datetime) -> int
                 "UPDATE signals SET contact_method = NULL, contact_phone = NULL WHERE id = ?",
                 (signal_id,),
             )
-        await tx.signals.add_event(signal_id, now, "melder", f"ingetrokken:{purpose}", None, None)
+        await tx.signals.add_event(
+            signal_id, now, REPORTER_ACTOR, f"ingetrokken:{purpose}", None, None
+        )
     return len(rows)
 
 
 async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
-    """Remove the person, in any role: contact details, chat link, roles, messages waiting
-    for them and their answers to the offer after a report. Signals stay, unlinked; the
-    schema's rules keep invites, view logs and claimed signals without the person (migration
-    0008). The number of signals touched."""
+    """Remove the person, in any role (``/verwijderen`` and ``person forget`` alike).
+
+    What goes: their contact details (phone, contact method) and chat link on every signal
+    they reported; what they wrote to the team afterwards (answers to the team's messages,
+    check-in remarks: the text goes, the history says it was removed); their consents to
+    contact and to a volunteer (withdrawn, so the team no longer sees them as given); their
+    answers to the offer after a report; messages waiting for them; their unfinished report
+    (the conversation state); their roles. What stays, without any link to them: the signals
+    themselves (the description, the category, the area), with the consent to report that
+    they were made with, as the team may need them for care. The schema's rules keep invites,
+    view logs and claimed signals without the person (migration 0008). The number of signals
+    touched."""
     person = await tx.people.get(telegram_id)
     count = 0
     await tx.write("DELETE FROM outbox WHERE chat_id = ? AND sent_at IS NULL", (telegram_id,))
     await tx.reply_queue.forget_chat(telegram_id)
+    await tx.conversations.delete(telegram_id)
     if person is not None:
         for signal in await tx.signals.of_reporter(person.id):
             await tx.write(
@@ -146,7 +160,9 @@ async def forget(tx: Tx, telegram_id: int, now: datetime) -> int:
                 " reporter_id = NULL WHERE id = ?",
                 (signal.id,),
             )
-            await tx.signals.add_event(signal.id, now, "melder", "melder-verwijderd", None, None)
+            await tx.signals.withdraw_for_removal(signal.id, WITHDRAWABLE, now)
+            await tx.signals.remove_reporter_words(signal.id, now)
+            await tx.signals.add_event(signal.id, now, REPORTER_ACTOR, REMOVED, None, None)
             await tx.offers.forget_answers(signal.id)
             count += 1
         await tx.write("UPDATE consents SET person_id = NULL WHERE person_id = ?", (person.id,))

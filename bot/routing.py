@@ -2,7 +2,9 @@
 
 The rules, in order: a category with its own team (``[categories.opvoeding] team = ...``) goes
 there; otherwise the team whose area holds the postcode; otherwise the intake team. Every route
-carries a reason (a msgid and its parameters) that is stored with the signal.
+carries a reason (a msgid and its parameters) that is stored with the signal. The reason is
+stored in plain text, so it names the PC4 area only, never the full postcode (which is kept
+encrypted beside it).
 """
 
 from __future__ import annotations
@@ -83,12 +85,15 @@ class Router:
             if postcode.letters
             else self._pc4_owners(postcode.digits)
         )
-        params = {"postcode": str(postcode), "team": self._intake}
+        params = {"postcode": postcode.digits, "team": self._intake}
         if len(owners) == 1 and None not in owners:
             (owner,) = owners
             assert owner is not None
             params.update(team=owner, team_name=self._names[owner])
-            return Route(owner, N_("route.postcode"), params)
+            split = postcode.letters is not None and len(self._pc4_owners(postcode.digits)) > 1
+            return Route(
+                owner, N_("route.postcode_split") if split else N_("route.postcode"), params
+            )
         if owners - {None}:
             return Route(self._intake, N_("route.postcode_ambiguous"), params)
         return Route(self._intake, N_("route.postcode_unknown"), params)

@@ -25,7 +25,7 @@ from bot.domain import CATEGORIES, CONSENT_PURPOSES, STATUSES
 from bot.engine import Action, ActionContext, Button, Reply, Service, StartFlow, shorten
 from bot.i18n import N_, _, label, translate
 from bot.offer_views import activity_question, record_closing, signal_section
-from bot.rights import purpose_label
+from bot.rights import REMOVED, purpose_label
 from bot.workdays import add_working_days
 from storage import Member, SignalEvent, StoredSignal, Tx
 
@@ -82,7 +82,7 @@ HISTORY = {
     "heropend": N_("team.history.reopened"),
     "checkin": N_("team.history.checkin"),
     "ingetrokken": N_("team.history.withdrawn"),
-    "melder-verwijderd": N_("team.history.reporter_removed"),
+    REMOVED: N_("team.history.reporter_removed"),
     "bericht-team": N_("team.history.message_to_reporter"),
     "bericht-melder": N_("team.history.message_from_reporter"),
 }
@@ -406,6 +406,8 @@ class TeamDesk:
         line = _(key, **params)
         if event.note and kind != "aangemaakt":
             line += "\n" + _(N_("team.history.note"), note=event.note)
+        elif event.removed_at is not None:
+            line += "\n" + _(N_("team.history.note"), note=_(N_("team.history.removed_words")))
         return line
 
     async def name_of(self, ctx: ActionContext, person_id: int) -> str:
@@ -433,8 +435,11 @@ class TeamDesk:
     async def describe(self, ctx: ActionContext, signal: StoredSignal) -> str:
         given = [c for c in signal.consents if c.given]
         consent = ", ".join(f"{c.purpose} ({c.text_version})" for c in given) or "-"
+        events = await ctx.tx.signals.events(signal.id)
         if signal.anonymous:
             contact = _(N_("team.contact.anonymous"))
+        elif signal.reporter_id is None and any(e.kind == REMOVED for e in events):
+            contact = _(N_("team.contact.removed"))
         elif signal.contact_method == "chat":
             contact = _(N_("team.contact.chat"))
         elif signal.contact_method == "telefoon":
@@ -449,7 +454,7 @@ class TeamDesk:
             knows = _(key)
         late = lateness(signal, self.config, self.today(ctx))
         claimed = await self.name_and_role(ctx, signal.claimed_by) if signal.claimed_by else "-"
-        history = [self.history_line(ctx, e) for e in await ctx.tx.signals.events(signal.id)]
+        history = [self.history_line(ctx, e) for e in events]
         return (
             _(
                 N_("team.signal.view"),

@@ -13,7 +13,14 @@ from storage._inbox import Inbox, QueuedIds, ReplyQueue
 from storage._members import Invite, Member, Members
 from storage._offers import OFFER_AFTER_REPORT, OFFER_AT_CLOSING, SignalOffer, SignalOffers
 from storage._people import People, Person
-from storage._signals import ConsentAnswer, NewSignal, SignalEvent, Signals, StoredSignal
+from storage._signals import (
+    REPORTER_ACTOR,
+    ConsentAnswer,
+    NewSignal,
+    SignalEvent,
+    Signals,
+    StoredSignal,
+)
 from storage._time import from_db_time, to_db_time
 from storage._tx import Tx
 
@@ -21,6 +28,7 @@ __all__ = [
     "ENCRYPTED_COLUMNS",
     "OFFER_AFTER_REPORT",
     "OFFER_AT_CLOSING",
+    "REPORTER_ACTOR",
     "Cipher",
     "ConsentAnswer",
     "ConversationState",

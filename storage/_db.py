@@ -141,6 +141,7 @@ class Database:
 
     async def _migrate(self) -> None:
         version = await self.schema_version()
+        ran = False
         for number, file in migrations():
             if number <= version:
                 continue
@@ -149,6 +150,11 @@ class Database:
             await self._conn.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number:d};\nCOMMIT;"
             )
+            ran = True
+        if ran:
+            # A migration may rewrite what must not stay readable (migration 0014 takes the
+            # full postcode out of route reasons): the old pages leave the log with this.
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def schema_version(self) -> int:
         async with self._conn.execute("PRAGMA user_version") as cursor:

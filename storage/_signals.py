@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 from storage._time import from_db_time, to_db_time
 
+# The actor of the events the reporter made: their answers to the team, their check-ins.
+REPORTER_ACTOR = "melder"
+
 
 @dataclass(frozen=True)
 class ConsentAnswer:
@@ -30,6 +33,8 @@ class SignalEvent:
     from_status: str | None
     to_status: str | None
     note: str | None = None
+    # When the reporter's own words in ``note`` were removed at their request (/verwijderen).
+    removed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -206,14 +211,43 @@ class Signals:
 
     async def events(self, signal_id: int) -> list[SignalEvent]:
         rows = await self._tx.read(
-            "SELECT at, actor, kind, from_status, to_status, note FROM signal_events"
+            "SELECT at, actor, kind, from_status, to_status, note, removed_at FROM signal_events"
             " WHERE signal_id = ? ORDER BY id",
             (signal_id,),
         )
         return [
-            SignalEvent(from_db_time(r[0]), r[1], r[2], r[3], r[4], self._tx.cipher.decrypt(r[5]))
+            SignalEvent(
+                from_db_time(r[0]),
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                self._tx.cipher.decrypt(r[5]),
+                from_db_time(r[6]) if r[6] else None,
+            )
             for r in rows
         ]
+
+    async def remove_reporter_words(self, signal_id: int, at: datetime) -> None:
+        """The reporter asked to be removed: the texts they wrote after the report (answers to
+        the team, check-in remarks) go; the events stay, marked with ``at``."""
+        await self._tx.write(
+            "UPDATE signal_events SET note = NULL, removed_at = ?"
+            " WHERE signal_id = ? AND actor = ? AND note IS NOT NULL",
+            (to_db_time(at), signal_id, REPORTER_ACTOR),
+        )
+
+    async def withdraw_for_removal(
+        self, signal_id: int, purposes: tuple[str, ...], at: datetime
+    ) -> None:
+        """Withdraw ``purposes`` on the signal as of ``at``, whoever gave them: the reporter
+        asked to be removed, so the team no longer sees these consents as given."""
+        marks = ",".join("?" * len(purposes))
+        await self._tx.write(
+            f"UPDATE consents SET withdrawn_at = ? WHERE signal_id = ? AND purpose IN ({marks})"
+            " AND given = 1 AND withdrawn_at IS NULL",
+            (to_db_time(at), signal_id, *purposes),
+        )
 
     async def by_ref(self, ref: str) -> StoredSignal | None:
         found = await self._select("WHERE ref = ?", (ref,))

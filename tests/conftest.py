@@ -258,10 +258,9 @@ async def telegram(engine: Engine) -> AsyncIterator[OfflineChat]:
     await app.shutdown()
 
 
-async def report_until_consent(
-    chat: Chat, about: str = "Over mijzelf", postcode: str = "1503 AB"
-) -> None:
-    """The report flow from /start up to the first consent question."""
+async def report_until_where(chat: Chat, about: str = "Over mijzelf", knows: str = "Ja") -> None:
+    """The report flow from /start up to the postcode question; ``knows`` answers "Weet deze
+    persoon dat u dit meldt?" in a report about someone else."""
     await chat.command("/start")
     await chat.tap(about)
     await chat.say("Ik ben erg eenzaam sinds mijn man is overleden.")
@@ -269,7 +268,15 @@ async def report_until_consent(
     await chat.tap("Ja")
     await chat.tap("Nee")
     if about == "Over iemand anders":
-        await chat.tap("Ja")
+        assert chat.last == "Weet deze persoon dat u dit meldt?"
+        await chat.tap(knows)
+
+
+async def report_until_consent(
+    chat: Chat, about: str = "Over mijzelf", postcode: str = "1503 AB"
+) -> None:
+    """The report flow from /start up to the first consent question."""
+    await report_until_where(chat, about)
     await chat.say(postcode)
 
 

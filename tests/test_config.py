@@ -170,3 +170,17 @@ def test_the_key_file_is_relative_to_the_config_file(tmp_path: Path) -> None:
     absolute = tmp_path / "elsewhere.key"
     config = load_config(write(tmp_path, MINIMAL + f'[security]\nkey_file = "{absolute}"\n'))
     assert config.key_file == absolute
+
+
+def test_whether_the_reporter_is_named_is_a_yes_or_no_defaulting_to_no(tmp_path: Path) -> None:
+    """``tell_reporter_name``: left out, the person reported about is not told who reported;
+    true names the reporter; anything but true or false is an error naming the key."""
+    assert load_config(write(tmp_path, MINIMAL)).tell_reporter_name is False
+    assert load_config(EXAMPLE_CONFIG).tell_reporter_name is False
+    named = MINIMAL.replace('name = "Test"', 'name = "Test"\ntell_reporter_name = true')
+    assert load_config(write(tmp_path, named)).tell_reporter_name is True
+    wrong = MINIMAL.replace('name = "Test"', 'name = "Test"\ntell_reporter_name = "ja"')
+    assert problems(tmp_path, wrong) == [
+        f"{tmp_path / 'c.toml'}: municipality.tell_reporter_name: moet ja of nee zijn (true of"
+        " false), niet ja"
+    ]

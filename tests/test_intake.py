@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.engine import Engine, Event
 from storage import StoredSignal
-from tests.conftest import Chat, report_to_summary, report_until_consent
+from tests.conftest import Chat, report_to_summary, report_until_consent, report_until_where
 
 
 async def signals(engine: Engine) -> list[StoredSignal]:
@@ -33,7 +33,7 @@ async def test_a_full_report_is_stored_routed_and_answered_with_ref_team_and_dea
     assert signal.category == "eenzaamheid"
     assert signal.status == "nieuw"
     assert signal.postcode == "1503AB" and signal.postcode4 == "1503"
-    assert signal.route_reason == "Postcode 1503 AB valt onder Sociaal wijkteam Zaandam-Noord"
+    assert signal.route_reason == "Postcode 1503 valt onder Sociaal wijkteam Zaandam-Noord"
     assert signal.contact_method == "chat" and signal.contact_phone is None
     assert not signal.anonymous and signal.reporter_id is not None
     assert signal.source == "bewoner"
@@ -109,13 +109,7 @@ async def test_a_report_about_someone_who_does_not_know_tells_the_team_will_be_o
     chat: Chat, engine: Engine
 ) -> None:
     """AVG art. 14: the reporter hears that the team will tell the person."""
-    await chat.command("/start")
-    await chat.tap("Over iemand anders")
-    await chat.say("Mijn buurvrouw komt niet meer buiten.")
-    await chat.tap("Ja")
-    await chat.tap("Nee")
-    assert chat.last == "Weet deze persoon dat u dit meldt?"
-    await chat.tap("Nee")
+    await report_until_where(chat, "Over iemand anders", knows="Nee")
     assert "vertelt het deze persoon zelf" in chat.text
     await chat.say("1504")
     await chat.tap("Ja, dat is goed")

@@ -69,6 +69,30 @@ async def test_after_a_report_two_activities_are_offered_and_the_answer_is_kept(
     assert {wanted for _k, _a, wanted in await offers_of(engine)} == {False}
 
 
+PASS_ON_HEAD = "Misschien is dit iets voor de persoon over wie u meldt. U kunt het doorgeven:"
+
+
+async def report_about_someone_else(chat: Chat) -> str:
+    """A report "Over iemand anders" at 1503 AB, contact through the chat; its reference."""
+    await report_until_consent(chat, about="Over iemand anders")
+    await chat.tap("Ja, dat is goed")
+    await chat.tap("Via deze chat")
+    await chat.tap("Nee, liever niet")
+    await chat.tap("Versturen")
+    return chat.text.split("Uw nummer is ")[1].split(".")[0]
+
+
+async def test_after_a_report_about_someone_else_the_offer_is_to_pass_on(chat: Chat) -> None:
+    """The same activities, worded for passing on to the person reported about (not as if
+    the reporter were the lonely one), in B1 with "u"."""
+    await report_about_someone_else(chat)
+    _done, offer = chat.replies
+    assert offer.text.startswith(f"{PASS_ON_HEAD}\n\n- Koffieochtend in Buurthuis De Kolk")
+    assert OFFER_HEAD not in offer.text
+    assert offer.text.endswith("\n\nWilt u dat het wijkteam dit met u bespreekt?")
+    assert chat.labels == ["Ja, graag", "Nee, dank u"]
+
+
 async def test_an_unanswered_offer_changes_nothing(chat: Chat, engine: Engine) -> None:
     """The report is stored and its flow has ended: /start begins anew without asking."""
     await report_to_summary(chat)
@@ -357,6 +381,33 @@ async def test_closing_with_an_activity_tells_the_reporter_which_and_when(
     assert ("afronding", "koffie-de-kolk", None) in await offers_of(engine)
     await member.command(f"/signaal {ref}")
     assert "Aangeraden bij afronden: Koffieochtend" in member.last
+
+
+async def test_closing_after_a_report_about_someone_else_offers_it_to_pass_on(
+    engine: Engine,
+) -> None:
+    """The team recommends an activity when closing a report about someone else: the reporter
+    reads it as something to pass on, never "Het wijkteam raadt u aan"; so for the team's
+    own "ander aanbod" too."""
+    member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
+    chosen = {
+        "Koffieochtend": "Koffieochtend in Buurthuis De Kolk (voorbeeld), Voorbeeldstraat 1,"
+        " Zaandam. Volgende keer: dinsdag 24 november, 10:00.",
+        "Ander aanbod": "Taalcafé in de bibliotheek.",
+    }
+    for button, activity in chosen.items():
+        ref = await report_about_someone_else(Chat(engine, RESIDENT))
+        await close_collectively(member, ref)
+        await member.tap(button)
+        if button == "Ander aanbod":
+            await member.say("Taalcafé in de bibliotheek")
+        await member.tap("Geen notitie")
+        (told,) = [r.text for r in member.replies if r.chat_id == RESIDENT]
+        assert told.endswith(
+            "\n\nMisschien is dit iets voor de persoon over wie u meldde. U kunt het"
+            f" doorgeven: {activity}"
+        )
+        assert "raadt u aan" not in told
 
 
 async def test_another_activity_is_named_by_the_team(engine: Engine) -> None:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from argparse import Namespace
 from datetime import datetime
+from pathlib import Path
 
+import pytest
+
+from bot import cli
+from bot.checkins import Checkins
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.digests import Digests
-from bot.engine import Engine
+from bot.engine import Engine, Reply
+from bot.exporting import export
 from bot.rights import forget
-from tests.conftest import AMS, Chat
+from tests.conftest import AMS, EXAMPLE_CONFIG, TEST_KEY, Chat
 from tests.test_team import join, report
 
 RESIDENT, MEMBER = 42, 500
@@ -161,3 +168,115 @@ async def test_a_person_is_forgotten_in_every_role(engine: Engine, clock: FakeCl
         assert len(await tx.read("SELECT * FROM invites WHERE used_at IS NOT NULL")) == 6
         assert await tx.read("SELECT * FROM memberships") == []
         assert len(await tx.read("SELECT * FROM signals")) == 2
+
+
+REPLY = "Ja hoor, u mag mij bellen op 06 98765432. Ik ben Joke."
+REMARK = "Mijn dochter Saskia komt nu elke week."
+REMOVED_MARK = "[verwijderd op verzoek van de melder]"
+
+
+async def _delivered(_reply: Reply) -> bool:
+    return True
+
+
+async def reporter_wrote_twice(engine: Engine, config: Config, clock: FakeClock) -> str:
+    """A report with contact through the chat and a volunteer agreed, whose reporter answered
+    a check-in with a remark and answered the team's message; its reference."""
+    clock.set(datetime(2026, 11, 9, 10, 0, tzinfo=AMS))
+    resident = Chat(engine, RESIDENT)
+    await resident.command("/start")
+    await resident.tap("Over mijzelf")
+    await resident.say("Ik ben erg eenzaam en krijg nooit bezoek.")
+    await resident.tap("Ja")
+    await resident.tap("Nee")
+    await resident.say("1503 AB")
+    await resident.tap("Ja, dat is goed")
+    await resident.tap("Via deze chat")
+    await resident.tap("Ja, dat is goed")
+    await resident.tap("Versturen")
+    ref = resident.text.split("Uw nummer is ")[1].split(".")[0]
+    member = await join(engine, MEMBER, "teamlid", "zaandam-noord", "Anna")
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=AMS))
+    await Checkins(config).send_due(engine, _delivered)
+    await resident.say("beter")
+    await resident.say(REMARK)
+    await member.command(f"/signaal {ref}")
+    await member.tap("Oppakken")
+    await member.command(f"/signaal {ref}")
+    await member.tap("Bericht aan melder")
+    await member.say("Mogen wij u bellen?")
+    replies = await member.tap("Versturen")
+    resident.replies = [r for r in replies if r.chat_id == RESIDENT]
+    await resident.tap("Antwoorden")
+    await resident.say(REPLY)
+    await member.command(f"/signaal {ref}")
+    assert REPLY in member.last and REMARK in member.last, "the team read both before"
+    assert (
+        "Toestemming: melden (melden-2026-11), contact (contact-2026-11),"
+        " vrijwilliger (vrijwilliger-2026-11)" in member.last
+    )
+    return ref
+
+
+@pytest.mark.parametrize("via", ["chat", "letter"])
+async def test_after_removal_the_team_reads_no_reply_remark_or_stale_consent(
+    engine: Engine,
+    config: Config,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    via: str,
+) -> None:
+    """/verwijderen in the chat and ``person forget`` (a request by letter) remove the same:
+    under /signaal the team no longer reads the reporter's answer to its message nor their
+    check-in remark (each marked as removed at their request), the consents to contact and to
+    a volunteer are no longer listed as given, and the contact line says why there is none.
+    The description, the consent to report and the team's own message stay."""
+    ref = await reporter_wrote_twice(engine, config, clock)
+    if via == "chat":
+        resident = Chat(engine, RESIDENT)
+        await resident.command("/verwijderen")
+        await resident.tap("Ja, haal het weg")
+        assert resident.last.startswith("Het is gedaan.")
+    else:
+        monkeypatch.setenv("WIJKSIGNAAL_KEY", TEST_KEY)
+        args = Namespace(
+            action="forget", config=EXAMPLE_CONFIG, db=Path(engine.db.path), user=RESIDENT
+        )
+        assert await cli._person(args) == 0
+    member = Chat(engine, MEMBER)
+    await member.command(f"/signaal {ref}")
+    view = member.last
+    assert REPLY not in view and "06 98765432" not in view and "Joke" not in view
+    assert REMARK not in view and "Saskia" not in view
+    assert view.count(REMOVED_MARK) == 2
+    assert "Toestemming: melden (melden-2026-11)\n" in view
+    assert "contact (contact-2026-11)" not in view and "vrijwilliger (" not in view
+    assert "Contact: geen: de melder liet de eigen gegevens verwijderen" in view
+    assert "Ik ben erg eenzaam" in view and "Mogen wij u bellen?" in view
+    async with engine.db.transaction() as tx:
+        assert await tx.read("SELECT * FROM conversations WHERE chat_id = ?", (RESIDENT,)) == []
+        signal = await tx.signals.by_ref(ref)
+        assert signal is not None
+        notes = [e.note for e in await tx.signals.events(signal.id) if e.actor == "melder"]
+    assert all(n is None for n in notes) and len(notes) >= 2
+    exported = json.loads(await export(engine.db, "json", with_personal_data=True))
+    assert [c["purpose"] for c in exported[0]["consent"]] == ["melden"]
+    assert REPLY not in json.dumps(exported) and REMARK not in json.dumps(exported)
+
+
+async def test_the_removal_question_says_what_goes_and_what_stays(engine: Engine) -> None:
+    """The bot's own explanation names every part that goes, and that the report stays."""
+    resident = Chat(engine, RESIDENT)
+    await report(engine, resident)
+    await resident.command("/verwijderen")
+    text = resident.last
+    for part in (
+        "hoe wij u kunnen bereiken",
+        "de koppeling met deze chat",
+        "wat u het wijkteam later terugschreef, en uw antwoorden op de vraag hoe het gaat",
+        "uw toestemming voor contact en voor een vrijwilliger",
+        "uw antwoord op het aanbod in de buurt",
+        "een melding die u nog aan het invullen bent",
+        "Dus ook wat u in de melding schreef. Maar dan zonder koppeling met u.",
+    ):
+        assert part in text, part

@@ -53,8 +53,18 @@ def test_a_pc4_inside_one_area_goes_to_that_team() -> None:
 
 
 def test_a_pc6_picks_the_team_of_its_part_of_a_split_pc4() -> None:
-    assert route("eenzaamheid", "1505 AB") == ("noord", "route.postcode")
-    assert route("eenzaamheid", "1505 XY") == ("oost", "route.postcode")
+    """The letters decide in a split PC4, and the reason says the area is split."""
+    assert route("eenzaamheid", "1505 AB") == ("noord", "route.postcode_split")
+    assert route("eenzaamheid", "1505 XY") == ("oost", "route.postcode_split")
+    assert route("eenzaamheid", "1503 AB") == ("noord", "route.postcode")
+
+
+@pytest.mark.parametrize("text", ["1503 AB", "1505ab", "1505 XY", "9999 ZZ", "1505"])
+def test_a_route_reason_names_the_pc4_never_the_letters(text: str) -> None:
+    """The reason is stored in plain text: its postcode parameter is the four digits only."""
+    found = router().route("eenzaamheid", parse_postcode(text))
+    assert found.params["postcode"] == text[:4]
+    assert all(text[4:].strip().upper() not in str(v) for v in found.params.values() if text[4:])
 
 
 def test_a_split_pc4_without_letters_goes_to_intake_as_ambiguous() -> None:

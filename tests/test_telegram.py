@@ -54,7 +54,10 @@ async def test_a_whole_report_through_process_update(telegram: OfflineChat, engi
     assert "WS-2026-00001" in done["text"]
     assert "Sociaal wijkteam Zaandam-Oost" in done["text"]
     assert "reply_markup" not in done
-    assert offer["text"].startswith("Er is ook iets in de buurt dat kan helpen:")
+    # A report about someone else: the offer is for passing on.
+    assert offer["text"].startswith(
+        "Misschien is dit iets voor de persoon over wie u meldt. U kunt het doorgeven:"
+    )
     async with engine.db.transaction() as tx:
         (signal,) = await tx.signals.all()
         person = await tx.people.get(CHAT)
